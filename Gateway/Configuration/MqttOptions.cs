@@ -1,0 +1,32 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Orleans.IoT.Gateway.Configuration;
+
+/// <summary><c>Mqtt:*</c> settings.</summary>
+public sealed class MqttOptions
+{
+    public const string Section = "Mqtt";
+    public const string EmbeddedMode = "Embedded";
+
+    /// <summary><c>Embedded</c>: the gateway is the broker.</summary>
+    [RegularExpression("^Embedded$", ErrorMessage = "Mqtt:Mode must be 'Embedded' (the gateway hosts the broker)")]
+    public string Mode { get; set; } = EmbeddedMode;
+
+    /// <summary>The address the embedded broker binds; <c>0.0.0.0</c> for every interface.</summary>
+    public string BindAddress { get; set; } = "0.0.0.0";
+
+    [Range(0, 65535)]
+    public int Port { get; set; } = 1883;
+
+    /// <summary>Larger payloads are refused with <c>payload_too_large</c>.</summary>
+    [Range(64, 16 * 1024 * 1024)]
+    public int MaxPayloadBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Outbound messages queued per client before the oldest are dropped.</summary>
+    [Range(10, 1_000_000)]
+    public int MaxPendingMessagesPerClient { get; set; } = 1000;
+
+    /// <summary>QoS of <c>analytics/sensor_data/...</c> republishes; responses, errors and events use QoS 1.</summary>
+    [Range(0, 2)]
+    public int AnalyticsQos { get; set; }
+}

@@ -1,0 +1,98 @@
+using Microsoft.Extensions.Options;
+using Orleans.IoT.Gateway.Configuration;
+using Orleans.IoT.Gateway.Messaging;
+using Orleans.IoT.Gateway.Routing;
+
+namespace Orleans.IoT.Gateway.Handlers;
+
+/// <summary>The device lifecycle and telemetry routes: each reads its request, calls the device grain and answers.</summary>
+public sealed class DeviceHandlers(
+    IGrainFactory grains,
+    IOutboundPublisher outbound,
+    IOptions<DeviceServerConfigOptions> serverConfig,
+    TimeProvider clock)
+{
+    public async ValueTask<MessageResult> Register(MessageContext context)
+    {
+        if (!RequestReader.TryReadRegistration(context.Json, out var request, out var error))
+        {
+            return MessageResult.Refused(ErrorCodes.ValidationFailed, error);
+        }
+
+        var deviceId = context.DeviceId!;
+        var outcome = await Device(deviceId).Register(request, CallerOf(context), context.CancellationToken);
+        if (!outcome.Result.IsOk)
+        {
+            return Refused(outcome.Result);
+        }
+
+        var response = Payloads.RegisterResponse(deviceId, outcome.AuthToken!, outcome.Timestamp, serverConfig.Value);
+        await outbound.PublishAsync(new OutboundMessage(OutboundTopics.RegisterResponse(deviceId), response, 1), context.CancellationToken);
+        return MessageResult.Accepted(response);
+    }
+
+    public async ValueTask<MessageResult> Unregister(MessageContext context)
+    {
+        var deviceId = context.DeviceId!;
+        var result = await Device(deviceId).Unregister(CallerOf(context), context.CancellationToken);
+        if (!result.IsOk)
+        {
+            return Refused(result);
+        }
+
+        var response = Payloads.UnregisterResponse(deviceId, Now());
+        await outbound.PublishAsync(new OutboundMessage(OutboundTopics.UnregisterResponse(deviceId), response, 1), context.CancellationToken);
+        return MessageResult.Accepted(response);
+    }
+
+    public async ValueTask<MessageResult> Heartbeat(MessageContext context)
+    {
+        if (!RequestReader.TryReadMetrics(context.Json, out var metrics, out var error))
+        {
+            return MessageResult.Refused(ErrorCodes.ValidationFailed, error);
+        }
+
+        var result = await Device(context.DeviceId!).Heartbeat(metrics, CallerOf(context), context.CancellationToken);
+        return Answer(result, "heartbeat_received");
+    }
+
+    public async ValueTask<MessageResult> Status(MessageContext context)
+    {
+        if (!RequestReader.TryReadStatus(context.Json, out var report, out var error))
+        {
+            return MessageResult.Refused(ErrorCodes.ValidationFailed, error);
+        }
+
+        var result = await Device(context.DeviceId!).ReportStatus(report, CallerOf(context), context.CancellationToken);
+        return Answer(result, "status_updated");
+    }
+
+    public async ValueTask<MessageResult> SensorData(MessageContext context)
+    {
+        var deviceId = context.DeviceId!;
+        if (!RequestReader.TryReadReading(context.Json, deviceId, context.Values.Required("sensor_type"), Now(), out var reading, out var error))
+        {
+            return MessageResult.Refused(ErrorCodes.ValidationFailed, error);
+        }
+
+        var result = await Device(deviceId).RecordReading(reading, CallerOf(context), context.CancellationToken);
+        return Answer(result, "data_received");
+    }
+
+    private IDeviceGrain Device(string deviceId) => grains.GetGrain<IDeviceGrain>(deviceId);
+
+    private static Caller CallerOf(MessageContext context) => context.Credential.Kind switch
+    {
+        CredentialKind.Operator => Caller.Operator,
+        CredentialKind.Provisioning => new Caller(CallerKind.Provisioning, context.Credential.DeviceToken),
+        _ => new Caller(CallerKind.Anonymous, context.Credential.DeviceToken),
+    };
+
+    private MessageResult Answer(DeviceResult result, string acknowledgement) =>
+        result.IsOk ? MessageResult.Accepted(Payloads.Acknowledged(acknowledgement, Now())) : Refused(result);
+
+    private static MessageResult Refused(DeviceResult result) =>
+        MessageResult.Refused(result.ErrorCode!, result.Message ?? result.ErrorCode!, result.RetryAfterSeconds);
+
+    private double Now() => clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
+}

@@ -1,0 +1,32 @@
+using Orleans.IoT.Gateway.Middleware;
+using Orleans.IoT.Gateway.Routing;
+
+namespace Orleans.IoT.Gateway.Handlers;
+
+/// <summary>The route table of DESIGN §2.</summary>
+public static class DeviceRoutes
+{
+    public const string Register = "register";
+
+    public static TopicRouter Build(DeviceHandlers handlers, IReadOnlyList<IMessageMiddleware> middleware)
+    {
+        var router = CreateRouter();
+        router.Group("iot/devices", middleware, devices =>
+        {
+            // Device lifecycle
+            devices.On("register/{device_id}", handlers.Register, qos: 1, publisher: PublisherKind.Provisioning, name: Register);
+            devices.On("unregister/{device_id}", handlers.Unregister, qos: 1, publisher: PublisherKind.Device);
+            devices.On("heartbeat/{device_id}", handlers.Heartbeat, qos: 0, publisher: PublisherKind.Device);
+
+            // Device data
+            devices.On("data/{device_id}/{sensor_type}", handlers.SensorData, qos: 1, publisher: PublisherKind.Device);
+            devices.On("status/{device_id}", handlers.Status, qos: 1, publisher: PublisherKind.Device);
+        });
+        return router;
+    }
+
+    /// <summary>A router that checks <c>{device_id}</c> and every other identifier by DESIGN §2.</summary>
+    public static TopicRouter CreateRouter() => new(
+        new Dictionary<string, ParameterRule> { ["device_id"] = Identifiers.IsDeviceId },
+        Identifiers.IsIdentifier);
+}

@@ -1,0 +1,37 @@
+using System.Diagnostics.Metrics;
+using Orleans.IoT.Gateway.Routing;
+
+namespace Orleans.IoT.Gateway.Messaging;
+
+/// <summary>The gateway's instruments: messages by route and outcome, handling time, connections.</summary>
+public sealed class GatewayMetrics : IDisposable
+{
+    public const string MeterName = "Orleans.IoT.Gateway";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _messages;
+    private readonly Histogram<double> _duration;
+    private readonly UpDownCounter<long> _connections;
+
+    public GatewayMetrics(IMeterFactory meterFactory)
+    {
+        _meter = meterFactory.Create(MeterName);
+        _messages = _meter.CreateCounter<long>("iot.gateway.messages", "{message}", "Inbound messages by route and outcome");
+        _duration = _meter.CreateHistogram<double>("iot.gateway.message.duration", "ms", "Time from receipt to outcome");
+        _connections = _meter.CreateUpDownCounter<long>("iot.gateway.connections", "{connection}", "Open MQTT connections");
+    }
+
+    public void MessageHandled(string route, MessageResult result, TimeSpan elapsed)
+    {
+        var outcome = new KeyValuePair<string, object?>("outcome", result.ErrorCode ?? "accepted");
+        var routeTag = new KeyValuePair<string, object?>("route", route);
+        _messages.Add(1, routeTag, outcome);
+        _duration.Record(elapsed.TotalMilliseconds, routeTag);
+    }
+
+    public void ConnectionOpened() => _connections.Add(1);
+
+    public void ConnectionClosed() => _connections.Add(-1);
+
+    public void Dispose() => _meter.Dispose();
+}

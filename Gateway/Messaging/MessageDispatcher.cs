@@ -1,0 +1,105 @@
+using Microsoft.Extensions.Logging;
+using Orleans.IoT.Gateway.Handlers;
+using Orleans.IoT.Gateway.Routing;
+using Orleans.IoT.Gateway.Security;
+
+namespace Orleans.IoT.Gateway.Messaging;
+
+/// <summary>
+/// Runs one inbound message through the router and its route's pipeline, then tells the sender what
+/// became of it: refusals on the device's error topic (or <c>register/error</c>), and the result or
+/// error on an MQTT 5 response topic. The transport turns the returned result into an acknowledgement.
+/// </summary>
+public sealed partial class MessageDispatcher(
+    TopicRouter router,
+    IOutboundPublisher outbound,
+    TimeProvider clock,
+    GatewayMetrics metrics,
+    ILogger<MessageDispatcher> logger)
+{
+    public TopicRouter Router => router;
+
+    public async ValueTask<MessageResult> DispatchAsync(InboundMessage message)
+    {
+        var started = clock.GetTimestamp();
+        var match = router.Match(message.Topic);
+        MessageResult result;
+        var replyTopic = message.ResponseTopic;
+        if (replyTopic is not null && !TopicAccessPolicy.CanSubscribe(message.Session, replyTopic))
+        {
+            result = MessageResult.Refused(ErrorCodes.Forbidden, $"this session may not use '{replyTopic}' as a response topic");
+            replyTopic = null;
+        }
+        else
+        {
+            result = match.Status switch
+            {
+                RouteMatchStatus.Matched => await RunAsync(message, match),
+                RouteMatchStatus.InvalidParameter => MessageResult.Refused(
+                    ErrorCodes.ValidationFailed,
+                    $"'{match.Values[match.InvalidParameterName!]}' is not a valid {match.InvalidParameterName}"),
+                _ => MessageResult.Refused(ErrorCodes.UnknownRoute, $"no route for topic '{message.Topic}'"),
+            };
+        }
+
+        await ReportAsync(message, match, result, replyTopic);
+        metrics.MessageHandled(match.Route?.Name ?? "none", result, clock.GetElapsedTime(started));
+        return result;
+    }
+
+    private async ValueTask<MessageResult> RunAsync(InboundMessage message, RouteMatch match)
+    {
+        try
+        {
+            return await match.Route!.Pipeline(new MessageContext(message, match.Route, match.Values));
+        }
+        catch (OperationCanceledException) when (message.CancellationToken.IsCancellationRequested)
+        {
+            return MessageResult.Failed("the gateway is shutting down");
+        }
+        catch (Exception ex)
+        {
+            LogHandlerFailed(ex, match.Route!.Name, match.Values["device_id"]);
+            return MessageResult.Failed("the message could not be processed now; send it again");
+        }
+    }
+
+    private async ValueTask ReportAsync(InboundMessage message, RouteMatch match, MessageResult result, string? replyTopic)
+    {
+        try
+        {
+            var now = clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
+            ReadOnlyMemory<byte> error = default;
+            if (result.Outcome != MessageOutcome.Accepted)
+            {
+                error = Payloads.Error(result.ErrorCode!, result.Message!, message.Topic, now, result.RetryAfterSeconds);
+                var deviceId = match.Values["device_id"];
+                if (deviceId is not null && router.IsValid("device_id", deviceId))
+                {
+                    var topic = match.Route?.Name == DeviceRoutes.Register
+                        ? OutboundTopics.RegisterError(deviceId)
+                        : OutboundTopics.Errors(deviceId);
+                    await outbound.PublishAsync(new OutboundMessage(topic, error, 1));
+                }
+            }
+
+            if (replyTopic is not null)
+            {
+                var reply = result.Outcome == MessageOutcome.Accepted
+                    ? (result.Reply.IsEmpty ? Payloads.Acknowledged("accepted", now) : result.Reply)
+                    : error;
+                await outbound.PublishAsync(new OutboundMessage(replyTopic, reply, 1, message.CorrelationData));
+            }
+        }
+        catch (Exception ex)
+        {
+            LogReportFailed(ex, message.Topic);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Route {Route} failed for device {DeviceId}")]
+    private partial void LogHandlerFailed(Exception exception, string route, string? deviceId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not publish the outcome of a message on {Topic}")]
+    private partial void LogReportFailed(Exception exception, string topic);
+}

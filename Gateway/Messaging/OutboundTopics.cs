@@ -1,0 +1,17 @@
+namespace Orleans.IoT.Gateway.Messaging;
+
+/// <summary>The outbound topics of DESIGN §2.</summary>
+public static class OutboundTopics
+{
+    public static string RegisterResponse(string deviceId) => $"iot/devices/{deviceId}/register/response";
+
+    public static string RegisterError(string deviceId) => $"iot/devices/{deviceId}/register/error";
+
+    public static string UnregisterResponse(string deviceId) => $"iot/devices/{deviceId}/unregister/response";
+
+    public static string Errors(string deviceId) => $"iot/devices/{deviceId}/errors";
+
+    public static string SensorData(string sensorType) => $"analytics/sensor_data/{sensorType}";
+
+    public static string Presence(string deviceId) => $"iot/events/presence/{deviceId}";
+}

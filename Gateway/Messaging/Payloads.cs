@@ -1,0 +1,95 @@
+using System.Buffers;
+using System.Text.Json;
+using Orleans.IoT.Gateway.Configuration;
+
+namespace Orleans.IoT.Gateway.Messaging;
+
+/// <summary>The outbound payloads of DESIGN §2, written straight to UTF-8 JSON.</summary>
+public static class Payloads
+{
+    public static byte[] RegisterResponse(string deviceId, string token, double timestamp, DeviceServerConfigOptions config) =>
+        Write(w =>
+        {
+            w.WriteString("status", "registered");
+            w.WriteString("device_id", deviceId);
+            w.WriteString("auth_token", token);
+            w.WriteNumber("timestamp", timestamp);
+            w.WriteStartObject("server_config");
+            w.WriteNumber("heartbeat_interval", config.HeartbeatInterval);
+            w.WriteNumber("data_reporting_interval", config.DataReportingInterval);
+            w.WriteNumber("max_retry_attempts", config.MaxRetryAttempts);
+            w.WriteEndObject();
+        });
+
+    public static byte[] UnregisterResponse(string deviceId, double timestamp) =>
+        Write(w =>
+        {
+            w.WriteString("status", "unregistered");
+            w.WriteString("device_id", deviceId);
+            w.WriteNumber("timestamp", timestamp);
+        });
+
+    /// <summary><c>register/error</c> and response-topic errors: <c>status: "error"</c> with the code.</summary>
+    public static byte[] Error(string code, string message, string topic, double timestamp, double? retryAfter) =>
+        Write(w =>
+        {
+            w.WriteString("status", "error");
+            w.WriteString("code", code);
+            w.WriteString("message", message);
+            w.WriteString("topic", topic);
+            w.WriteNumber("timestamp", timestamp);
+            if (retryAfter is { } seconds)
+            {
+                w.WriteNumber("retry_after", seconds);
+            }
+        });
+
+    /// <summary>A handler's plain acknowledgement, as the seed's handlers return it.</summary>
+    public static byte[] Acknowledged(string status, double timestamp) =>
+        Write(w =>
+        {
+            w.WriteString("status", status);
+            w.WriteNumber("timestamp", timestamp);
+        });
+
+    public static byte[] SensorData(SensorReading reading) =>
+        Write(w =>
+        {
+            w.WriteString("device_id", reading.DeviceId);
+            w.WriteString("sensor_type", reading.SensorType);
+            w.WriteNumber("value", reading.Value);
+            if (reading.Unit is null)
+            {
+                w.WriteNull("unit");
+            }
+            else
+            {
+                w.WriteString("unit", reading.Unit);
+            }
+
+            w.WriteNumber("timestamp", reading.Timestamp);
+            w.WriteString("quality", reading.Quality);
+        });
+
+    public static byte[] Presence(string deviceId, bool online, string reason, double timestamp) =>
+        Write(w =>
+        {
+            w.WriteString("device_id", deviceId);
+            w.WriteString("status", online ? "online" : "offline");
+            w.WriteString("reason", reason);
+            w.WriteNumber("timestamp", timestamp);
+        });
+
+    private static byte[] Write(Action<Utf8JsonWriter> body)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            body(writer);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+}

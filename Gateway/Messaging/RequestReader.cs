@@ -1,0 +1,214 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+
+namespace Orleans.IoT.Gateway.Messaging;
+
+/// <summary>
+/// Turns a payload's JSON object into a typed request, checking every field the contract names.
+/// Unknown fields are ignored (status reports keep them). Each reader returns false with a message
+/// that names the offending field.
+/// </summary>
+public static class RequestReader
+{
+    public const int MaxTextLength = 256;
+    public const int MaxCapabilities = 64;
+
+    /// <summary>Latest Unix time a reading may carry (9999-12-31).</summary>
+    public const double MaxTimestamp = 253_402_300_799;
+
+    private static readonly HashSet<string> CredentialFields = new(StringComparer.Ordinal) { "auth_token", "provision_key" };
+
+    public static bool TryReadRegistration(JsonElement json, [NotNullWhen(true)] out RegisterRequest? request, [NotNullWhen(false)] out string? error)
+    {
+        request = null;
+        if (!TryRequiredText(json, "name", out var name, out error)
+            || !TryRequiredText(json, "type", out var type, out error)
+            || !TryOptionalText(json, "firmware_version", out var firmware, out error)
+            || !TryOptionalText(json, "hardware_version", out var hardware, out error)
+            || !TryOptionalText(json, "location", out var location, out error)
+            || !TryCapabilities(json, out var capabilities, out error))
+        {
+            return false;
+        }
+
+        request = new RegisterRequest(name, type, firmware, hardware, location, capabilities);
+        return true;
+    }
+
+    public static bool TryReadMetrics(JsonElement json, [NotNullWhen(true)] out DeviceMetrics? metrics, [NotNullWhen(false)] out string? error)
+    {
+        metrics = null;
+        if (!TryOptionalNumber(json, "battery_level", out var battery, out error)
+            || !TryOptionalNumber(json, "signal_strength", out var signal, out error)
+            || !TryOptionalNumber(json, "memory_usage", out var memory, out error)
+            || !TryOptionalNumber(json, "cpu_usage", out var cpu, out error))
+        {
+            return false;
+        }
+
+        metrics = new DeviceMetrics(battery, signal, memory, cpu);
+        return true;
+    }
+
+    public static bool TryReadStatus(JsonElement json, [NotNullWhen(true)] out StatusReport? report, [NotNullWhen(false)] out string? error)
+    {
+        report = null;
+        if (!TryRequiredText(json, "status", out var status, out error))
+        {
+            return false;
+        }
+
+        string? extra = null;
+        if (json.EnumerateObject().Any(p => p.Name != "status" && !CredentialFields.Contains(p.Name)))
+        {
+            using var stream = new MemoryStream();
+            using (var writer = new Utf8JsonWriter(stream))
+            {
+                writer.WriteStartObject();
+                foreach (var property in json.EnumerateObject())
+                {
+                    if (property.Name != "status" && !CredentialFields.Contains(property.Name))
+                    {
+                        property.WriteTo(writer);
+                    }
+                }
+
+                writer.WriteEndObject();
+            }
+
+            extra = System.Text.Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length);
+        }
+
+        report = new StatusReport(status, extra);
+        return true;
+    }
+
+    public static bool TryReadReading(JsonElement json, string deviceId, string sensorType, double receivedAt, [NotNullWhen(true)] out SensorReading? reading, [NotNullWhen(false)] out string? error)
+    {
+        reading = null;
+        if (!json.TryGetProperty("value", out var valueElement) || valueElement.ValueKind == JsonValueKind.Null)
+        {
+            error = "'value' is required";
+            return false;
+        }
+
+        if (valueElement.ValueKind != JsonValueKind.Number || !valueElement.TryGetDouble(out var value) || !double.IsFinite(value))
+        {
+            error = "'value' must be a finite number";
+            return false;
+        }
+
+        if (!TryOptionalText(json, "unit", out var unit, out error)
+            || !TryOptionalText(json, "quality", out var quality, out error)
+            || !TryOptionalNumber(json, "timestamp", out var timestamp, out error))
+        {
+            return false;
+        }
+
+        if (timestamp is < 0 or > MaxTimestamp)
+        {
+            error = "'timestamp' must be Unix seconds between 0 and 253402300799";
+            return false;
+        }
+
+        reading = new SensorReading(deviceId, sensorType, value, unit, timestamp ?? receivedAt, quality ?? "good");
+        return true;
+    }
+
+    /// <summary>A string field, or null when absent or JSON null.</summary>
+    public static string? OptionalString(JsonElement json, string name) =>
+        json.TryGetProperty(name, out var element) && element.ValueKind == JsonValueKind.String ? element.GetString() : null;
+
+    private static bool TryRequiredText(JsonElement json, string name, [NotNullWhen(true)] out string? value, [NotNullWhen(false)] out string? error)
+    {
+        if (!TryOptionalText(json, name, out value, out error))
+        {
+            return false;
+        }
+
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            error = $"'{name}' is required";
+            value = null;
+            return false;
+        }
+
+        return true;
+    }
+
+    private static bool TryOptionalText(JsonElement json, string name, out string? value, [NotNullWhen(false)] out string? error)
+    {
+        value = null;
+        error = null;
+        if (!json.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        if (element.ValueKind != JsonValueKind.String)
+        {
+            error = $"'{name}' must be a string";
+            return false;
+        }
+
+        value = element.GetString()!;
+        if (value.Length > MaxTextLength)
+        {
+            error = $"'{name}' must be at most {MaxTextLength} characters";
+            value = null;
+            return false;
+        }
+
+        return true;
+    }
+
+    private static bool TryOptionalNumber(JsonElement json, string name, out double? value, [NotNullWhen(false)] out string? error)
+    {
+        value = null;
+        error = null;
+        if (!json.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        if (element.ValueKind != JsonValueKind.Number || !element.TryGetDouble(out var number) || !double.IsFinite(number))
+        {
+            error = $"'{name}' must be a finite number";
+            return false;
+        }
+
+        value = number;
+        return true;
+    }
+
+    private static bool TryCapabilities(JsonElement json, out IReadOnlyList<string> capabilities, [NotNullWhen(false)] out string? error)
+    {
+        capabilities = [];
+        error = null;
+        if (!json.TryGetProperty("capabilities", out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        if (element.ValueKind != JsonValueKind.Array || element.GetArrayLength() > MaxCapabilities)
+        {
+            error = $"'capabilities' must be an array of at most {MaxCapabilities} strings";
+            return false;
+        }
+
+        var list = new List<string>(element.GetArrayLength());
+        foreach (var item in element.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String || item.GetString() is not { Length: > 0 and <= MaxTextLength } capability)
+            {
+                error = $"'capabilities' must hold non-empty strings of at most {MaxTextLength} characters";
+                return false;
+            }
+
+            list.Add(capability);
+        }
+
+        capabilities = list;
+        return true;
+    }
+}

@@ -1,0 +1,41 @@
+using System.Text.Json;
+
+namespace Orleans.IoT.Gateway.Routing;
+
+/// <summary>One inbound message on its way through a route's middleware to its handler.</summary>
+public sealed class MessageContext
+{
+    public MessageContext(InboundMessage message, Route route, RouteValues values)
+    {
+        Message = message;
+        Route = route;
+        Values = values;
+    }
+
+    public InboundMessage Message { get; }
+
+    public Route Route { get; }
+
+    public RouteValues Values { get; }
+
+    /// <summary>The payload's JSON object, once the JSON middleware has parsed it.</summary>
+    public JsonElement Json { get; set; }
+
+    /// <summary>Set by the authentication middleware.</summary>
+    public Credential Credential { get; set; }
+
+    public string? DeviceId => Values["device_id"];
+
+    public CancellationToken CancellationToken => Message.CancellationToken;
+}
+
+/// <summary>A message as the transport received it, with nothing of the transport's own types.</summary>
+public sealed record InboundMessage(
+    string Topic,
+    ReadOnlyMemory<byte> Payload,
+    int Qos,
+    SessionIdentity Session,
+    string? ResponseTopic = null,
+    ReadOnlyMemory<byte> CorrelationData = default,
+    string? AuthTokenProperty = null,
+    CancellationToken CancellationToken = default);

@@ -1,0 +1,82 @@
+using Orleans.IoT.Gateway.Routing;
+
+namespace Orleans.IoT.Gateway.Security;
+
+/// <summary>
+/// Which topics a session may subscribe to (and so name as an MQTT 5 response topic):
+/// operators anything; a device its own subtree <c>iot/devices/{id}/...</c>; a provisioning or
+/// anonymous session only the exact reply topics of a registration.
+/// </summary>
+public static class TopicAccessPolicy
+{
+    public const string DevicesPrefix = "iot/devices/";
+
+    private static readonly string[] RegistrationReplies = ["register/response", "register/error", "unregister/response", "errors"];
+
+    public static bool CanSubscribe(SessionIdentity session, string filter)
+    {
+        switch (session.Kind)
+        {
+            case SessionKind.Operator:
+                return true;
+            case SessionKind.Device:
+                var own = $"{DevicesPrefix}{session.Name}/";
+                return filter.Length > own.Length && filter.StartsWith(own, StringComparison.Ordinal) && IsWellFormedFilter(filter);
+            default:
+                return IsRegistrationReply(filter);
+        }
+    }
+
+    /// <summary>Topics the system publishes or routes; only routes may be published to there.</summary>
+    public static bool IsReserved(string topic) =>
+        topic.StartsWith("iot/", StringComparison.Ordinal)
+        || topic.StartsWith("analytics/", StringComparison.Ordinal)
+        || topic.StartsWith('$');
+
+    private static bool IsRegistrationReply(string topic)
+    {
+        if (!topic.StartsWith(DevicesPrefix, StringComparison.Ordinal) || topic.AsSpan().ContainsAny('+', '#'))
+        {
+            return false;
+        }
+
+        var rest = topic.AsSpan(DevicesPrefix.Length);
+        var slash = rest.IndexOf('/');
+        if (slash <= 0 || !Identifiers.IsDeviceId(rest[..slash]))
+        {
+            return false;
+        }
+
+        var reply = rest[(slash + 1)..];
+        foreach (var allowed in RegistrationReplies)
+        {
+            if (reply.SequenceEqual(allowed))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>MQTT's own rules: <c>#</c> only as the whole last level, <c>+</c> only as a whole level.</summary>
+    private static bool IsWellFormedFilter(string filter)
+    {
+        var levels = filter.Split('/');
+        for (var i = 0; i < levels.Length; i++)
+        {
+            var level = levels[i];
+            if (level.Contains('#') && (level != "#" || i != levels.Length - 1))
+            {
+                return false;
+            }
+
+            if (level.Contains('+') && level != "+")
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,348 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.IoT.Grains.Ports;
+using Orleans.Runtime;
+
+namespace Orleans.IoT.Grains;
+
+/// <summary>
+/// One device: registration, token, presence, metrics and latest readings. State is written when it
+/// changes meaningfully (registration, status, presence transitions); last_seen, metrics and latest
+/// readings ride along with those writes.
+/// </summary>
+public sealed partial class DeviceGrain : Grain, IDeviceGrain
+{
+    /// <summary>More distinct sensor types than this on one device is refused, so a device cannot grow its grain without bound.</summary>
+    public const int MaxSensorTypes = 128;
+
+    private readonly IPersistentState<DeviceState> _state;
+    private readonly ISensorHistorySink _history;
+    private readonly IDeviceCatalog _catalog;
+    private readonly IDeviceEventPublisher _events;
+    private readonly TimeProvider _clock;
+    private readonly PresenceOptions _presence;
+    private readonly RateLimitOptions _rateLimit;
+    private readonly ILogger<DeviceGrain> _logger;
+    private FixedWindowRateLimiter _rateLimiter;
+    private IGrainTimer? _offlineTimer;
+
+    public DeviceGrain(
+        [PersistentState("device", StorageNames.Devices)] IPersistentState<DeviceState> state,
+        ISensorHistorySink history,
+        IDeviceCatalog catalog,
+        IDeviceEventPublisher events,
+        TimeProvider clock,
+        IOptions<PresenceOptions> presence,
+        IOptions<RateLimitOptions> rateLimit,
+        ILogger<DeviceGrain> logger)
+    {
+        _state = state;
+        _history = history;
+        _catalog = catalog;
+        _events = events;
+        _clock = clock;
+        _presence = presence.Value;
+        _rateLimit = rateLimit.Value;
+        _logger = logger;
+    }
+
+    private DeviceState State => _state.State;
+
+    private string DeviceId => this.GetPrimaryKeyString();
+
+    private TimeSpan OfflineAfter => TimeSpan.FromSeconds(_presence.OfflineAfterSeconds);
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (State.Registered && State.Online)
+        {
+            // The previous activation's timer died with it; keep watching for silence.
+            StartOfflineTimer(RemainingUntilOffline(Now()));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task<RegisterResult> Register(RegisterRequest request, Caller caller, CancellationToken cancellationToken)
+    {
+        var now = Now();
+        var isRenewal = State.Registered;
+        if (isRenewal && !caller.IsOperator && !DeviceToken.Matches(caller.DeviceToken, State.TokenHash))
+        {
+            return new RegisterResult(
+                DeviceResult.Refused(ErrorCodes.AlreadyRegistered, $"device '{DeviceId}' is already registered; re-registering needs its current token or an operator"),
+                null,
+                now);
+        }
+
+        if (!isRenewal && caller.Kind == CallerKind.Anonymous)
+        {
+            return new RegisterResult(
+                DeviceResult.Refused(ErrorCodes.Unauthorized, "registration needs a valid provisioning key"),
+                null,
+                now);
+        }
+
+        var token = DeviceToken.Create();
+        var at = _clock.GetUtcNow();
+        State.Registered = true;
+        State.Name = request.Name;
+        State.Type = request.Type;
+        State.FirmwareVersion = request.FirmwareVersion;
+        State.HardwareVersion = request.HardwareVersion;
+        State.Location = request.Location;
+        State.Capabilities = [.. request.Capabilities];
+        State.TokenHash = DeviceToken.Hash(token);
+        State.CreatedAt ??= at;
+        State.UpdatedAt = at;
+        State.RegisteredAt = now;
+        var presenceChange = MarkSeen(now, "registered");
+
+        await _state.WriteStateAsync(cancellationToken);
+        await _catalog.UpsertAsync(CatalogEntry(), cancellationToken);
+        await PublishPresence(presenceChange, cancellationToken);
+        LogRegistered(DeviceId, isRenewal);
+        return new RegisterResult(DeviceResult.Ok, token, now);
+    }
+
+    public async Task<DeviceResult> Unregister(Caller caller, CancellationToken cancellationToken)
+    {
+        if (Authorize(caller) is { } refused)
+        {
+            return refused;
+        }
+
+        var now = Now();
+        State.Registered = false;
+        State.TokenHash = null;
+        State.UpdatedAt = _clock.GetUtcNow();
+        var wasOnline = State.Online;
+        State.Online = false;
+        StopOfflineTimer();
+
+        await _state.WriteStateAsync(cancellationToken);
+        await _catalog.UpsertAsync(CatalogEntry(), cancellationToken);
+        if (wasOnline)
+        {
+            await PublishPresence(new PresenceChange(DeviceId, false, "unregistered", now), cancellationToken);
+        }
+
+        LogUnregistered(DeviceId);
+        return DeviceResult.Ok;
+    }
+
+    public async Task<DeviceResult> Heartbeat(DeviceMetrics metrics, Caller caller, CancellationToken cancellationToken)
+    {
+        if (Admit(caller) is { } refused)
+        {
+            return refused;
+        }
+
+        var current = State.Metrics;
+        State.Metrics = new DeviceMetrics(
+            metrics.BatteryLevel ?? current.BatteryLevel,
+            metrics.SignalStrength ?? current.SignalStrength,
+            metrics.MemoryUsage ?? current.MemoryUsage,
+            metrics.CpuUsage ?? current.CpuUsage);
+        await SeenAsync("heartbeat", cancellationToken);
+        return DeviceResult.Ok;
+    }
+
+    public async Task<DeviceResult> ReportStatus(StatusReport report, Caller caller, CancellationToken cancellationToken)
+    {
+        if (Admit(caller) is { } refused)
+        {
+            return refused;
+        }
+
+        var changed = report.Status != State.Status || report.ExtraJson != State.StatusExtraJson;
+        State.Status = report.Status;
+        State.StatusExtraJson = report.ExtraJson;
+        var presenceChange = MarkSeen(Now(), "status");
+        if (changed || presenceChange is not null)
+        {
+            await _state.WriteStateAsync(cancellationToken);
+        }
+
+        await PublishPresence(presenceChange, cancellationToken);
+        return DeviceResult.Ok;
+    }
+
+    public async Task<DeviceResult> RecordReading(SensorReading reading, Caller caller, CancellationToken cancellationToken)
+    {
+        if (Admit(caller) is { } refused)
+        {
+            return refused;
+        }
+
+        if (!double.IsFinite(reading.Value) || !double.IsFinite(reading.Timestamp))
+        {
+            return DeviceResult.Refused(ErrorCodes.ValidationFailed, "value and timestamp must be finite numbers");
+        }
+
+        if (!State.Latest.ContainsKey(reading.SensorType) && State.Latest.Count >= MaxSensorTypes)
+        {
+            return DeviceResult.Refused(ErrorCodes.ValidationFailed, $"a device may report at most {MaxSensorTypes} sensor types");
+        }
+
+        var stored = reading with { DeviceId = DeviceId };
+        await _history.AppendAsync(stored, cancellationToken);
+
+        if (!State.Latest.TryGetValue(stored.SensorType, out var latest) || latest.Timestamp <= stored.Timestamp)
+        {
+            State.Latest[stored.SensorType] = stored;
+        }
+
+        await SeenAsync("data", cancellationToken);
+        await _events.ReadingRecorded(stored, cancellationToken);
+        return DeviceResult.Ok;
+    }
+
+    public Task<bool> Authenticate(string token) =>
+        Task.FromResult(State.Registered && DeviceToken.Matches(token, State.TokenHash));
+
+    public Task<DeviceSnapshot> GetSnapshot() => Task.FromResult(new DeviceSnapshot(
+        DeviceId,
+        State.Registered,
+        State.Name,
+        State.Type,
+        State.FirmwareVersion,
+        State.HardwareVersion,
+        State.Location,
+        [.. State.Capabilities],
+        State.RegisteredAt,
+        !State.Registered ? "unregistered" : State.Online ? "online" : "offline",
+        State.LastSeen,
+        State.Status,
+        State.StatusExtraJson,
+        State.Metrics,
+        new Dictionary<string, SensorReading>(State.Latest, StringComparer.Ordinal)));
+
+    /// <summary>Checks registration and the caller's right to act for this device.</summary>
+    private DeviceResult? Authorize(Caller caller)
+    {
+        if (!State.Registered)
+        {
+            return DeviceResult.Refused(ErrorCodes.NotRegistered, $"device '{DeviceId}' is not registered");
+        }
+
+        if (caller.IsOperator || DeviceToken.Matches(caller.DeviceToken, State.TokenHash))
+        {
+            return null;
+        }
+
+        return caller.DeviceToken is null
+            ? DeviceResult.Refused(ErrorCodes.Unauthorized, "this message needs the device's auth_token")
+            : DeviceResult.Refused(ErrorCodes.Unauthorized, "auth_token is not valid for this device");
+    }
+
+    /// <summary><see cref="Authorize"/>, then the per-device rate limit.</summary>
+    private DeviceResult? Admit(Caller caller)
+    {
+        if (Authorize(caller) is { } refused)
+        {
+            return refused;
+        }
+
+        return _rateLimiter.TryAcquire(Now(), _rateLimit.MaxMessages, _rateLimit.WindowSeconds) is { } retryAfter
+            ? DeviceResult.Refused(ErrorCodes.RateLimited, $"more than {_rateLimit.MaxMessages} messages in {_rateLimit.WindowSeconds} s", Math.Ceiling(retryAfter))
+            : null;
+    }
+
+    private async ValueTask SeenAsync(string reason, CancellationToken cancellationToken)
+    {
+        if (MarkSeen(Now(), reason) is { } change)
+        {
+            await _state.WriteStateAsync(cancellationToken);
+            await PublishPresence(change, cancellationToken);
+        }
+    }
+
+    /// <summary>Records that the device was heard from; returns the presence change when it just came online.</summary>
+    private PresenceChange? MarkSeen(double now, string reason)
+    {
+        State.LastSeen = now;
+        StartOfflineTimer(OfflineAfter);
+        if (State.Online)
+        {
+            return null;
+        }
+
+        State.Online = true;
+        return new PresenceChange(DeviceId, true, reason, now);
+    }
+
+    private async ValueTask PublishPresence(PresenceChange? change, CancellationToken cancellationToken)
+    {
+        if (change is not null)
+        {
+            await _events.PresenceChanged(change, cancellationToken);
+        }
+    }
+
+    private void StartOfflineTimer(TimeSpan dueIn)
+    {
+        if (_offlineTimer is not null)
+        {
+            return;
+        }
+
+        _offlineTimer = this.RegisterGrainTimer(
+            CheckPresenceAsync,
+            new GrainTimerCreationOptions(dueIn, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+    }
+
+    private void StopOfflineTimer()
+    {
+        _offlineTimer?.Dispose();
+        _offlineTimer = null;
+    }
+
+    private async Task CheckPresenceAsync(CancellationToken cancellationToken)
+    {
+        var now = Now();
+        var remaining = RemainingUntilOffline(now);
+        if (remaining > TimeSpan.Zero && State.Online)
+        {
+            _offlineTimer?.Change(remaining, Timeout.InfiniteTimeSpan);
+            return;
+        }
+
+        StopOfflineTimer();
+        if (!State.Online)
+        {
+            return;
+        }
+
+        State.Online = false;
+        await _state.WriteStateAsync(cancellationToken);
+        await PublishPresence(new PresenceChange(DeviceId, false, "timeout", now), cancellationToken);
+    }
+
+    private TimeSpan RemainingUntilOffline(double now)
+    {
+        var silentFor = now - (State.LastSeen ?? now);
+        var remaining = OfflineAfter - TimeSpan.FromSeconds(silentFor);
+        return remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero;
+    }
+
+    private DeviceCatalogEntry CatalogEntry() => new(
+        DeviceId,
+        State.Name ?? string.Empty,
+        State.Type ?? string.Empty,
+        State.FirmwareVersion,
+        State.HardwareVersion,
+        State.Location,
+        State.Capabilities,
+        State.Registered,
+        State.CreatedAt ?? _clock.GetUtcNow(),
+        State.UpdatedAt ?? _clock.GetUtcNow());
+
+    private double Now() => _clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Device {DeviceId} registered (renewal: {Renewal})")]
+    private partial void LogRegistered(string deviceId, bool renewal);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Device {DeviceId} unregistered")]
+    private partial void LogUnregistered(string deviceId);
+}

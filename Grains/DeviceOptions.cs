@@ -1,0 +1,24 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Orleans.IoT.Grains;
+
+/// <summary><c>Presence:*</c> settings.</summary>
+public sealed class PresenceOptions
+{
+    public const string Section = "Presence";
+
+    [Range(1, 86_400 * 30)]
+    public int OfflineAfterSeconds { get; set; } = 600;
+}
+
+/// <summary><c>RateLimit:*</c> settings: at most <see cref="MaxMessages"/> per device per window.</summary>
+public sealed class RateLimitOptions
+{
+    public const string Section = "RateLimit";
+
+    [Range(1, int.MaxValue)]
+    public int MaxMessages { get; set; } = 1000;
+
+    [Range(1, 86_400)]
+    public int WindowSeconds { get; set; } = 60;
+}

@@ -1,0 +1,8 @@
+namespace Orleans.IoT.Grains.Ports;
+
+/// <summary>Where sensor readings are kept. A reading resent with the same device timestamp is stored once.</summary>
+public interface ISensorHistorySink
+{
+    /// <summary>Completes when the reading is durably stored (as durable as the provider is).</summary>
+    ValueTask AppendAsync(SensorReading reading, CancellationToken cancellationToken);
+}

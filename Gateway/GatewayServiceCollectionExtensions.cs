@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.IoT.Gateway.Configuration;
+using Orleans.IoT.Gateway.Handlers;
+using Orleans.IoT.Gateway.Messaging;
+using Orleans.IoT.Gateway.Middleware;
+using Orleans.IoT.Gateway.Security;
+using Orleans.IoT.Gateway.Transport;
+
+namespace Orleans.IoT.Gateway;
+
+public static class GatewayServiceCollectionExtensions
+{
+    /// <summary>
+    /// The MQTT gateway: options, router, handlers and the embedded broker. Needs an <see cref="IGrainFactory"/>
+    /// (a co-hosting silo or an Orleans client) in the container.
+    /// </summary>
+    public static IServiceCollection AddIoTGateway(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<MqttOptions>().Bind(configuration.GetSection(MqttOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DeviceServerConfigOptions>().Bind(configuration.GetSection(DeviceServerConfigOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddMetrics();
+        services.AddSingleton<GatewayMetrics>();
+        services.AddSingleton<OperatorDirectory>();
+        services.AddSingleton<DeviceHandlers>();
+        services.AddSingleton(sp =>
+        {
+            var mqtt = sp.GetRequiredService<IOptions<MqttOptions>>().Value;
+            return DeviceRoutes.Build(
+                sp.GetRequiredService<DeviceHandlers>(),
+                [
+                    new PayloadLimitMiddleware(mqtt.MaxPayloadBytes),
+                    new JsonObjectMiddleware(),
+                    new AuthenticationMiddleware(sp.GetRequiredService<OperatorDirectory>()),
+                ]);
+        });
+        services.AddSingleton<MessageDispatcher>();
+        services.AddSingleton<IDeviceAuthenticator, GrainDeviceAuthenticator>();
+        services.AddSingleton<EmbeddedBrokerServer>();
+        services.AddSingleton<IOutboundPublisher>(sp => sp.GetRequiredService<EmbeddedBrokerServer>());
+        services.AddHostedService<EmbeddedBroker>();
+        services.AddSingleton<BrokerHealthCheck>();
+        return services;
+    }
+}

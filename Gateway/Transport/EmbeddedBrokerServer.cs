@@ -1,0 +1,78 @@
+using System.Buffers;
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MQTTnet;
+using MQTTnet.Diagnostics.Logger;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+using Orleans.IoT.Gateway.Configuration;
+using Orleans.IoT.Gateway.Messaging;
+
+namespace Orleans.IoT.Gateway.Transport;
+
+/// <summary>
+/// Owns the MQTTnet server and publishes the system's outbound messages through it. Kept apart from
+/// <see cref="EmbeddedBroker"/>, which routes inbound messages, because handlers publish and the broker
+/// calls handlers.
+/// </summary>
+public sealed partial class EmbeddedBrokerServer : IOutboundPublisher, IDisposable
+{
+    private readonly ILogger<EmbeddedBrokerServer> _logger;
+
+    public EmbeddedBrokerServer(IOptions<MqttOptions> options, ILogger<EmbeddedBrokerServer> logger)
+    {
+        _logger = logger;
+        var mqtt = options.Value;
+        var mqttLogger = new MqttNetEventLogger("broker");
+        mqttLogger.LogMessagePublished += OnMqttLog;
+        var factory = new MqttServerFactory(mqttLogger);
+        var serverOptions = factory.CreateServerOptionsBuilder()
+            .WithDefaultEndpoint()
+            .WithDefaultEndpointPort(mqtt.Port)
+            .WithDefaultEndpointBoundIPAddress(IPAddress.Parse(mqtt.BindAddress))
+            .WithConnectionBacklog(1024)
+            .WithMaxPendingMessagesPerClient(mqtt.MaxPendingMessagesPerClient)
+            .Build();
+        serverOptions.DefaultEndpointOptions.BoundInterNetworkV6Address = IPAddress.IPv6None;
+        Server = factory.CreateMqttServer(serverOptions);
+    }
+
+    public MqttServer Server { get; }
+
+    public async ValueTask PublishAsync(OutboundMessage message, CancellationToken cancellationToken = default)
+    {
+        if (!Server.IsStarted)
+        {
+            LogDroppedWhileStopped(message.Topic);
+            return;
+        }
+
+        var builder = new MqttApplicationMessageBuilder()
+            .WithTopic(message.Topic)
+            .WithPayload(new ReadOnlySequence<byte>(message.Payload))
+            .WithQualityOfServiceLevel((MqttQualityOfServiceLevel)message.Qos);
+        if (!message.CorrelationData.IsEmpty)
+        {
+            builder.WithCorrelationData(message.CorrelationData.ToArray());
+        }
+
+        await Server.InjectApplicationMessage(new InjectedMqttApplicationMessage(builder.Build()), cancellationToken);
+    }
+
+    public void Dispose() => Server.Dispose();
+
+    private void OnMqttLog(object? sender, MqttNetLogMessagePublishedEventArgs e)
+    {
+        if (e.LogMessage.Level == MqttNetLogLevel.Error)
+        {
+            LogMqttError(e.LogMessage.Exception, e.LogMessage.Source, e.LogMessage.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Broker stopped; dropped outbound message on {Topic}")]
+    private partial void LogDroppedWhileStopped(string topic);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MQTTnet {Source}: {Message}")]
+    private partial void LogMqttError(Exception? exception, string source, string message);
+}

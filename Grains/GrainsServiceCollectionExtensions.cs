@@ -1,0 +1,16 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Orleans.IoT.Grains;
+
+public static class GrainsServiceCollectionExtensions
+{
+    /// <summary>The grains' options and clock. Their ports (history, catalog, events) are the host's to add.</summary>
+    public static IServiceCollection AddIoTGrains(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<PresenceOptions>().Bind(configuration.GetSection(PresenceOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection(RateLimitOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(TimeProvider.System);
+        return services;
+    }
+}

@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Options;
+using Orleans.IoT.Gateway.Configuration;
+using Orleans.IoT.Gateway.Messaging;
+using Orleans.IoT.Grains.Ports;
+
+namespace Orleans.IoT.Silo.Adapters;
+
+/// <summary>Publishes device grain events through the co-hosted gateway's broker.</summary>
+public sealed class GatewayEventPublisher(IOutboundPublisher outbound, IOptions<MqttOptions> mqtt) : IDeviceEventPublisher
+{
+    private readonly int _analyticsQos = mqtt.Value.AnalyticsQos;
+
+    public ValueTask ReadingRecorded(SensorReading reading, CancellationToken cancellationToken) =>
+        outbound.PublishAsync(
+            new OutboundMessage(OutboundTopics.SensorData(reading.SensorType), Payloads.SensorData(reading), _analyticsQos),
+            cancellationToken);
+
+    public ValueTask PresenceChanged(PresenceChange change, CancellationToken cancellationToken) =>
+        outbound.PublishAsync(
+            new OutboundMessage(OutboundTopics.Presence(change.DeviceId), Payloads.Presence(change.DeviceId, change.Online, change.Reason, change.Timestamp), 1),
+            cancellationToken);
+}

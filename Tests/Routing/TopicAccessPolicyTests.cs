@@ -1,0 +1,54 @@
+using Orleans.IoT.Gateway.Routing;
+using Orleans.IoT.Gateway.Security;
+
+namespace Orleans.IoT.Tests.Routing;
+
+public sealed class TopicAccessPolicyTests
+{
+    private static readonly SessionIdentity Device = SessionIdentity.Device("dev1", "token");
+
+    [Theory]
+    [InlineData("iot/devices/dev1/#")]
+    [InlineData("iot/devices/dev1/commands/+")]
+    [InlineData("iot/devices/dev1/register/response")]
+    [InlineData("iot/devices/dev1/errors")]
+    public void A_device_may_subscribe_to_its_own_subtree(string filter) =>
+        Assert.True(TopicAccessPolicy.CanSubscribe(Device, filter));
+
+    [Theory]
+    [InlineData("iot/devices/dev2/#")]
+    [InlineData("iot/devices/+/commands/+")]
+    [InlineData("iot/devices/#")]
+    [InlineData("#")]
+    [InlineData("iot/devices/dev1")]
+    [InlineData("iot/devices/dev1/")]
+    [InlineData("iot/devices/dev10/#")]
+    [InlineData("analytics/sensor_data/temperature")]
+    [InlineData("iot/devices/dev1/a#")]
+    [InlineData("iot/devices/dev1/#/x")]
+    public void A_device_may_not_subscribe_elsewhere(string filter) =>
+        Assert.False(TopicAccessPolicy.CanSubscribe(Device, filter));
+
+    [Theory]
+    [InlineData("iot/devices/dev1/register/response", true)]
+    [InlineData("iot/devices/dev1/register/error", true)]
+    [InlineData("iot/devices/dev1/unregister/response", true)]
+    [InlineData("iot/devices/dev1/errors", true)]
+    [InlineData("iot/devices/+/register/response", false)]
+    [InlineData("iot/devices/#", false)]
+    [InlineData("iot/devices/dev1/commands/c1", false)]
+    [InlineData("iot/devices/data/register/response", false)]
+    [InlineData("analytics/#", false)]
+    public void A_provisioning_session_may_subscribe_only_to_exact_registration_replies(string filter, bool allowed)
+    {
+        Assert.Equal(allowed, TopicAccessPolicy.CanSubscribe(SessionIdentity.Provisioning, filter));
+        Assert.Equal(allowed, TopicAccessPolicy.CanSubscribe(SessionIdentity.Anonymous, filter));
+    }
+
+    [Theory]
+    [InlineData("#")]
+    [InlineData("iot/events/#")]
+    [InlineData("analytics/sensor_data/+")]
+    public void Operators_may_subscribe_anywhere(string filter) =>
+        Assert.True(TopicAccessPolicy.CanSubscribe(SessionIdentity.Operator("ops"), filter));
+}

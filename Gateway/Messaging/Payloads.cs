@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Orleans.IoT.Gateway.Configuration;
 
@@ -7,6 +8,9 @@ namespace Orleans.IoT.Gateway.Messaging;
 /// <summary>The outbound payloads of DESIGN §2, written straight to UTF-8 JSON.</summary>
 public static class Payloads
 {
+    // Payloads go to MQTT clients, not into HTML: keep apostrophes and non-ASCII text readable.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static byte[] RegisterResponse(string deviceId, string token, double timestamp, DeviceServerConfigOptions config) =>
         Write(w =>
         {
@@ -83,7 +87,7 @@ public static class Payloads
     private static byte[] Write(Action<Utf8JsonWriter> body)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             writer.WriteStartObject();
             body(writer);

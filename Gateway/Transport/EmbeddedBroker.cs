@@ -1,10 +1,13 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Packets;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 using Orleans.IoT.Gateway.Configuration;
@@ -81,7 +84,19 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
     {
         try
         {
-            var (identity, refusal) = await AuthenticateAsync(e);
+            var clientId = e.ClientId;
+            if (string.IsNullOrEmpty(clientId))
+            {
+                if (e.ProtocolVersion != MqttProtocolVersion.V500 && e.CleanSession != true)
+                {
+                    e.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
+                    return;
+                }
+
+                clientId = AssignClientId(e);
+            }
+
+            var (identity, refusal) = await AuthenticateAsync(e, clientId);
             if (identity is null)
             {
                 e.ReasonCode = refusal;
@@ -89,7 +104,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
             }
 
             e.SessionItems[IdentityKey] = identity;
-            _connecting[e.ClientId] = identity;
+            _connecting[clientId] = identity;
         }
         catch (Exception ex)
         {
@@ -98,7 +113,33 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
         }
     }
 
-    private async ValueTask<(SessionIdentity? Identity, MqttConnectReasonCode Refusal)> AuthenticateAsync(ValidatingConnectionEventArgs e)
+    /// <summary>
+    /// Gives a client that sent an empty client id one: its device id when it logs in as a device, else a
+    /// random one. MQTTnet does this itself only for MQTT 5; MQTT 3.1.1 allows it too for clean sessions
+    /// [MQTT-3.1.3-6], and command-line clients such as mosquitto_pub rely on it.
+    /// </summary>
+    private string AssignClientId(ValidatingConnectionEventArgs e)
+    {
+        var user = e.UserName;
+        var clientId = Identifiers.IsDeviceId(user) && user != AuthOptions.ProvisioningUser && !_directory.IsOperatorName(user)
+            ? user
+            : $"auto-{Guid.NewGuid():N}";
+        if (e.ProtocolVersion == MqttProtocolVersion.V500)
+        {
+            e.AssignedClientIdentifier = clientId;
+        }
+        else
+        {
+            ConnectPacketOf(e).ClientId = clientId;
+        }
+
+        return clientId;
+    }
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_connectPacket")]
+    private static extern ref MqttConnectPacket ConnectPacketOf(ValidatingConnectionEventArgs e);
+
+    private async ValueTask<(SessionIdentity? Identity, MqttConnectReasonCode Refusal)> AuthenticateAsync(ValidatingConnectionEventArgs e, string clientId)
     {
         var user = e.UserName;
         if (string.IsNullOrEmpty(user))
@@ -127,7 +168,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
             return (null, MqttConnectReasonCode.BadUserNameOrPassword);
         }
 
-        if (e.ClientId != user)
+        if (clientId != user)
         {
             return (null, MqttConnectReasonCode.ClientIdentifierNotValid);
         }

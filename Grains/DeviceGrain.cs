@@ -308,15 +308,15 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
             return;
         }
 
-        StopOfflineTimer();
-        if (!State.Online)
+        if (State.Online)
         {
-            return;
+            State.Online = false;
+            await _state.WriteStateAsync(cancellationToken);
+            await PublishPresence(new PresenceChange(DeviceId, false, "timeout", now), cancellationToken);
         }
 
-        State.Online = false;
-        await _state.WriteStateAsync(cancellationToken);
-        await PublishPresence(new PresenceChange(DeviceId, false, "timeout", now), cancellationToken);
+        // Disposed last: disposing cancels the token this tick is still using.
+        StopOfflineTimer();
     }
 
     private TimeSpan RemainingUntilOffline(double now)

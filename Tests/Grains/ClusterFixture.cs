@@ -1,0 +1,99 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.IoT.Grains;
+using Orleans.IoT.Grains.Ports;
+using Orleans.IoT.Silo.Adapters;
+using Orleans.TestingHost;
+
+namespace Orleans.IoT.Tests.Grains;
+
+/// <summary>One in-process silo shared by the grain tests, with in-memory ports the tests can inspect.</summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    public const int RateLimit = 25;
+    public const int OfflineAfterSeconds = 2;
+
+    private InProcessTestCluster? _cluster;
+
+    public IClusterClient Client => _cluster!.Client;
+
+    public InMemorySensorHistory History => Service<InMemorySensorHistory>();
+
+    public InMemoryDeviceCatalog Catalog => Service<InMemoryDeviceCatalog>();
+
+    public RecordingEventPublisher Events => Service<RecordingEventPublisher>();
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(initialSilosCount: 1);
+        builder.Options.ConfigureFileLogging = false;
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddMemoryGrainStorage(StorageNames.Devices);
+            silo.ConfigureServices(services =>
+            {
+                var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+                {
+                    ["RateLimit:MaxMessages"] = RateLimit.ToString(),
+                    ["RateLimit:WindowSeconds"] = "60",
+                    ["Presence:OfflineAfterSeconds"] = OfflineAfterSeconds.ToString(),
+                }).Build();
+                services.AddIoTGrains(configuration);
+                services.AddOptions<Silo.Configuration.HistoryOptions>();
+                services.AddSingleton<InMemorySensorHistory>();
+                services.AddSingleton<ISensorHistorySink>(sp => sp.GetRequiredService<InMemorySensorHistory>());
+                services.AddSingleton<InMemoryDeviceCatalog>();
+                services.AddSingleton<IDeviceCatalog>(sp => sp.GetRequiredService<InMemoryDeviceCatalog>());
+                services.AddSingleton<RecordingEventPublisher>();
+                services.AddSingleton<IDeviceEventPublisher>(sp => sp.GetRequiredService<RecordingEventPublisher>());
+            });
+        });
+        _cluster = builder.Build();
+        await _cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_cluster is not null)
+        {
+            await _cluster.DisposeAsync();
+        }
+    }
+
+    private T Service<T>()
+        where T : notnull => _cluster!.GetSiloServiceProvider().GetRequiredService<T>();
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "cluster";
+}
+
+/// <summary>Keeps every event a grain publishes.</summary>
+public sealed class RecordingEventPublisher : IDeviceEventPublisher
+{
+    private readonly List<object> _events = [];
+
+    public ValueTask ReadingRecorded(SensorReading reading, CancellationToken cancellationToken) => Add(reading);
+
+    public ValueTask PresenceChanged(PresenceChange change, CancellationToken cancellationToken) => Add(change);
+
+    public IReadOnlyList<T> Of<T>(Func<T, bool> predicate)
+    {
+        lock (_events)
+        {
+            return _events.OfType<T>().Where(predicate).ToList();
+        }
+    }
+
+    private ValueTask Add(object item)
+    {
+        lock (_events)
+        {
+            _events.Add(item);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+}

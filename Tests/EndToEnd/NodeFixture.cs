@@ -1,0 +1,74 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Orleans.IoT.Silo;
+
+namespace Orleans.IoT.Tests.EndToEnd;
+
+/// <summary>The co-hosted node (silo + gateway + embedded broker) in the embedded default profile, on free loopback ports.</summary>
+public sealed class NodeFixture : IAsyncLifetime
+{
+    public const string OperatorName = "ops";
+    public const string OperatorKey = "ops-test-key";
+    public const int MaxPayloadBytes = 4096;
+
+    private WebApplication? _app;
+
+    public int MqttPort { get; } = FreePort();
+
+    public async Task InitializeAsync()
+    {
+        _app = IoTNode.Build(
+        [
+            $"--Mqtt:Port={MqttPort}",
+            "--Mqtt:BindAddress=127.0.0.1",
+            $"--Mqtt:MaxPayloadBytes={MaxPayloadBytes}",
+            $"--Orleans:SiloPort={FreePort()}",
+            $"--Orleans:GatewayPort={FreePort()}",
+            $"--Urls=http://127.0.0.1:{FreePort()}",
+            $"--Auth:Operators:{OperatorName}={OperatorKey}",
+            "--Logging:LogLevel:Default=Warning",
+            "--Logging:LogLevel:Orleans.IoT=Warning",
+        ]);
+        await _app.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+
+    public Task<TestMqttClient> ConnectAsync(string? user = null, string? password = null, string? clientId = null) =>
+        TestMqttClient.ConnectAsync(MqttPort, user, password, clientId);
+
+    public Task<TestMqttClient> ConnectOperatorAsync() => ConnectAsync(OperatorName, OperatorKey);
+
+    /// <summary>Registers a new device over MQTT as a provisioning client would; returns its id and token.</summary>
+    public async Task<(string DeviceId, string Token)> RegisterDeviceAsync(string? deviceId = null)
+    {
+        deviceId ??= $"dev-{Guid.NewGuid():N}";
+        await using var client = await ConnectAsync();
+        await client.SubscribeAsync($"iot/devices/{deviceId}/register/response");
+        var ack = await client.PublishAsync($"iot/devices/register/{deviceId}", """{"name":"Test device","type":"sensor"}""");
+        Assert.True(ack.IsSuccess, $"registration was refused: {ack.ReasonCode} {ack.ReasonString}");
+        var response = await client.WaitForJsonAsync($"iot/devices/{deviceId}/register/response");
+        return (deviceId, response.GetProperty("auth_token").GetString()!);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class NodeCollection : ICollectionFixture<NodeFixture>
+{
+    public const string Name = "node";
+}

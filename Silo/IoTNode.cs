@@ -1,6 +1,8 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Orleans.Configuration;
+using Orleans.Dashboard;
+using Prometheus;
 using Orleans.IoT.Gateway;
 using Orleans.IoT.Gateway.Transport;
 using Orleans.IoT.Grains;
@@ -35,6 +37,7 @@ public static class IoTNode
                 o.ServiceId = orleans.ServiceId;
             });
             silo.AddMemoryGrainStorage(StorageNames.Devices);
+            silo.AddDashboard();
         });
 
         var services = builder.Services;
@@ -54,6 +57,8 @@ public static class IoTNode
         var app = builder.Build();
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
+        app.MapMetrics("/metrics");
+        app.MapOrleansDashboard(routePrefix: "/dashboard");
         return app;
     }
 

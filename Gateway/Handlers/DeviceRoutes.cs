@@ -15,12 +15,12 @@ public static class DeviceRoutes
         {
             // Device lifecycle
             devices.On("register/{device_id}", handlers.Register, qos: 1, publisher: PublisherKind.Provisioning, name: Register);
-            devices.On("unregister/{device_id}", handlers.Unregister, qos: 1, publisher: PublisherKind.Device);
-            devices.On("heartbeat/{device_id}", handlers.Heartbeat, qos: 0, publisher: PublisherKind.Device);
+            devices.On("unregister/{device_id}", handlers.Unregister, qos: 1, publisher: PublisherKind.Device, name: "unregister");
+            devices.On("heartbeat/{device_id}", handlers.Heartbeat, qos: 0, publisher: PublisherKind.Device, name: "heartbeat");
 
             // Device data
-            devices.On("data/{device_id}/{sensor_type}", handlers.SensorData, qos: 1, publisher: PublisherKind.Device);
-            devices.On("status/{device_id}", handlers.Status, qos: 1, publisher: PublisherKind.Device);
+            devices.On("data/{device_id}/{sensor_type}", handlers.SensorData, qos: 1, publisher: PublisherKind.Device, name: "data");
+            devices.On("status/{device_id}", handlers.Status, qos: 1, publisher: PublisherKind.Device, name: "status");
         });
         return router;
     }

@@ -16,9 +16,9 @@ public sealed class GatewayMetrics : IDisposable
     public GatewayMetrics(IMeterFactory meterFactory)
     {
         _meter = meterFactory.Create(MeterName);
-        _messages = _meter.CreateCounter<long>("iot.gateway.messages", "{message}", "Inbound messages by route and outcome");
-        _duration = _meter.CreateHistogram<double>("iot.gateway.message.duration", "ms", "Time from receipt to outcome");
-        _connections = _meter.CreateUpDownCounter<long>("iot.gateway.connections", "{connection}", "Open MQTT connections");
+        _messages = _meter.CreateCounter<long>("messages", "{message}", "Inbound messages by route and outcome");
+        _duration = _meter.CreateHistogram<double>("message.duration", "ms", "Time from receipt to outcome");
+        _connections = _meter.CreateUpDownCounter<long>("connections", "{connection}", "Open MQTT connections");
     }
 
     public void MessageHandled(string route, MessageResult result, TimeSpan elapsed)

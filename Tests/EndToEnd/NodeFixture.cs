@@ -6,7 +6,7 @@ using Orleans.IoT.Silo;
 namespace Orleans.IoT.Tests.EndToEnd;
 
 /// <summary>The co-hosted node (silo + gateway + embedded broker) in the embedded default profile, on free loopback ports.</summary>
-public sealed class NodeFixture : IAsyncLifetime
+public class NodeFixture : IAsyncLifetime
 {
     public const string OperatorName = "ops";
     public const string OperatorKey = "ops-test-key";
@@ -15,6 +15,9 @@ public sealed class NodeFixture : IAsyncLifetime
     private WebApplication? _app;
 
     public int MqttPort { get; } = FreePort();
+
+    /// <summary>Settings a derived fixture adds on top of the common ones.</summary>
+    protected virtual IEnumerable<string> ExtraArguments => [];
 
     public async Task InitializeAsync()
     {
@@ -29,6 +32,7 @@ public sealed class NodeFixture : IAsyncLifetime
             $"--Auth:Operators:{OperatorName}={OperatorKey}",
             "--Logging:LogLevel:Default=Warning",
             "--Logging:LogLevel:Orleans.IoT=Warning",
+            .. ExtraArguments,
         ]);
         await _app.StartAsync();
     }

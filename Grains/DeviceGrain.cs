@@ -8,7 +8,8 @@ namespace Orleans.IoT.Grains;
 /// <summary>
 /// One device: registration, token, presence, metrics and latest readings. State is written when it
 /// changes meaningfully (registration, status, presence transitions); last_seen, metrics and latest
-/// readings ride along with those writes.
+/// readings are written behind, at most <see cref="WriteBehindOptions.WriteBehindSeconds"/> after they
+/// change and when the grain deactivates, so a heartbeat or a reading costs no storage write of its own.
 /// </summary>
 public sealed partial class DeviceGrain : Grain, IDeviceGrain
 {
@@ -22,9 +23,12 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
     private readonly TimeProvider _clock;
     private readonly PresenceOptions _presence;
     private readonly RateLimitOptions _rateLimit;
+    private readonly WriteBehindOptions _writeBehind;
     private readonly ILogger<DeviceGrain> _logger;
     private FixedWindowRateLimiter _rateLimiter;
     private IGrainTimer? _offlineTimer;
+    private IGrainTimer? _writeBehindTimer;
+    private bool _unsavedChanges;
 
     public DeviceGrain(
         [PersistentState("device", StorageNames.Devices)] IPersistentState<DeviceState> state,
@@ -34,6 +38,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
         TimeProvider clock,
         IOptions<PresenceOptions> presence,
         IOptions<RateLimitOptions> rateLimit,
+        IOptions<WriteBehindOptions> writeBehind,
         ILogger<DeviceGrain> logger)
     {
         _state = state;
@@ -43,6 +48,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
         _clock = clock;
         _presence = presence.Value;
         _rateLimit = rateLimit.Value;
+        _writeBehind = writeBehind.Value;
         _logger = logger;
     }
 
@@ -61,6 +67,14 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
         }
 
         return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_unsavedChanges)
+        {
+            await WriteStateAsync(cancellationToken);
+        }
     }
 
     public async Task<RegisterResult> Register(RegisterRequest request, Caller caller, CancellationToken cancellationToken)
@@ -98,9 +112,13 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
         State.RegisteredAt = now;
         var presenceChange = MarkSeen(now, "registered");
 
-        await _state.WriteStateAsync(cancellationToken);
-        await _catalog.UpsertAsync(CatalogEntry(), cancellationToken);
+        await WriteStateAsync(cancellationToken);
         await PublishPresence(presenceChange, cancellationToken);
+        if (presenceChange is null)
+        {
+            await _catalog.UpsertAsync(CatalogEntry(), cancellationToken);
+        }
+
         LogRegistered(DeviceId, isRenewal);
         return new RegisterResult(DeviceResult.Ok, token, now);
     }
@@ -120,7 +138,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
         State.Online = false;
         StopOfflineTimer();
 
-        await _state.WriteStateAsync(cancellationToken);
+        await WriteStateAsync(cancellationToken);
         await _catalog.UpsertAsync(CatalogEntry(), cancellationToken);
         if (wasOnline)
         {
@@ -158,13 +176,17 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
         var changed = report.Status != State.Status || report.ExtraJson != State.StatusExtraJson;
         State.Status = report.Status;
         State.StatusExtraJson = report.ExtraJson;
-        var presenceChange = MarkSeen(Now(), "status");
-        if (changed || presenceChange is not null)
+        if (changed)
         {
-            await _state.WriteStateAsync(cancellationToken);
+            var presenceChange = MarkSeen(Now(), "status");
+            await WriteStateAsync(cancellationToken);
+            await PublishPresence(presenceChange, cancellationToken);
+        }
+        else
+        {
+            await SeenAsync("status", cancellationToken);
         }
 
-        await PublishPresence(presenceChange, cancellationToken);
         return DeviceResult.Ok;
     }
 
@@ -249,13 +271,38 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
             : null;
     }
 
+    /// <summary>Marks the device heard from; writes now on a presence transition, else writes behind.</summary>
     private async ValueTask SeenAsync(string reason, CancellationToken cancellationToken)
     {
         if (MarkSeen(Now(), reason) is { } change)
         {
-            await _state.WriteStateAsync(cancellationToken);
+            await WriteStateAsync(cancellationToken);
             await PublishPresence(change, cancellationToken);
+            return;
         }
+
+        _unsavedChanges = true;
+        _writeBehindTimer ??= this.RegisterGrainTimer(
+            WriteBehindAsync,
+            new GrainTimerCreationOptions(TimeSpan.FromSeconds(_writeBehind.WriteBehindSeconds), Timeout.InfiniteTimeSpan));
+    }
+
+    private async Task WriteBehindAsync(CancellationToken cancellationToken)
+    {
+        if (_unsavedChanges)
+        {
+            await WriteStateAsync(cancellationToken);
+        }
+
+        // Disposed last: disposing cancels the token this tick is still using.
+        _writeBehindTimer?.Dispose();
+        _writeBehindTimer = null;
+    }
+
+    private async Task WriteStateAsync(CancellationToken cancellationToken)
+    {
+        await _state.WriteStateAsync(cancellationToken);
+        _unsavedChanges = false;
     }
 
     /// <summary>Records that the device was heard from; returns the presence change when it just came online.</summary>
@@ -272,11 +319,16 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
         return new PresenceChange(DeviceId, true, reason, now);
     }
 
+    /// <summary>Announces a presence transition and records it in the catalog.</summary>
     private async ValueTask PublishPresence(PresenceChange? change, CancellationToken cancellationToken)
     {
         if (change is not null)
         {
             await _events.PresenceChanged(change, cancellationToken);
+            if (State.Registered)
+            {
+                await _catalog.UpsertAsync(CatalogEntry(), cancellationToken);
+            }
         }
     }
 
@@ -311,7 +363,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
         if (State.Online)
         {
             State.Online = false;
-            await _state.WriteStateAsync(cancellationToken);
+            await WriteStateAsync(cancellationToken);
             await PublishPresence(new PresenceChange(DeviceId, false, "timeout", now), cancellationToken);
         }
 
@@ -335,6 +387,8 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
         State.Location,
         State.Capabilities,
         State.Registered,
+        State.Online,
+        State.LastSeen is { } lastSeen ? DateTimeOffset.FromUnixTimeMilliseconds((long)(lastSeen * 1000)) : null,
         State.CreatedAt ?? _clock.GetUtcNow(),
         State.UpdatedAt ?? _clock.GetUtcNow());
 

@@ -22,3 +22,12 @@ public sealed class RateLimitOptions
     [Range(1, 86_400)]
     public int WindowSeconds { get; set; } = 60;
 }
+
+/// <summary><c>Storage:WriteBehindSeconds</c>: the most that last_seen, metrics and latest readings may lag in storage.</summary>
+public sealed class WriteBehindOptions
+{
+    public const string Section = "Storage";
+
+    [Range(1, 3600)]
+    public int WriteBehindSeconds { get; set; } = 30;
+}

@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using System.Net;
+using StackExchange.Redis;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Orleans.Configuration;
 using Orleans.Dashboard;
@@ -7,7 +9,10 @@ using Orleans.IoT.Gateway;
 using Orleans.IoT.Gateway.Transport;
 using Orleans.IoT.Grains;
 using Orleans.IoT.Grains.Ports;
+using Npgsql;
 using Orleans.IoT.Silo.Adapters;
+using Orleans.IoT.Silo.Adapters.Memory;
+using Orleans.IoT.Silo.Adapters.Postgres;
 using Orleans.IoT.Silo.Configuration;
 
 namespace Orleans.IoT.Silo;
@@ -15,38 +20,90 @@ namespace Orleans.IoT.Silo;
 /// <summary>Builds the single process that runs a silo with the gateway co-hosted, from configuration.</summary>
 public static class IoTNode
 {
-    /// <summary>Builds the node; throws <see cref="ConfigurationException"/> naming every bad setting.</summary>
-    public static WebApplication Build(string[] args)
+    /// <summary>
+    /// Builds the node after checking the services its profile needs; throws <see cref="ConfigurationException"/>
+    /// naming every bad setting.
+    /// </summary>
+    public static async Task<WebApplication> BuildAsync(string[] args, CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateBuilder(args);
         var configuration = builder.Configuration;
 
-        var orleans = BindValidated<OrleansHostOptions>(configuration, OrleansHostOptions.Section);
-        BindValidated<StorageOptions>(configuration, StorageOptions.Section);
-        BindValidated<HistoryOptions>(configuration, HistoryOptions.Section);
-        BindValidated<GatewayHostOptions>(configuration, GatewayHostOptions.Section);
+        var problems = new List<string>();
+        var orleans = Bind<OrleansHostOptions>(configuration, OrleansHostOptions.Section, problems);
+        var storage = Bind<StorageOptions>(configuration, StorageOptions.Section, problems);
+        var history = Bind<HistoryOptions>(configuration, HistoryOptions.Section, problems);
+        Bind<GatewayHostOptions>(configuration, GatewayHostOptions.Section, problems);
+        var redisOptions = Bind<RedisOptions>(configuration, RedisOptions.Section, problems);
+        var postgresOptions = Bind<PostgresOptions>(configuration, PostgresOptions.Section, problems);
+        if (problems.Count > 0)
+        {
+            throw new ConfigurationException(problems);
+        }
+
+        ConfigurationOptions? redis = null;
+        if (orleans.Clustering == OrleansHostOptions.Redis || storage.Provider == StorageOptions.Redis)
+        {
+            redis = await ServiceProbes.RedisAsync(redisOptions.ConnectionString);
+        }
+
+        string? postgres = null;
+        if (history.Provider == HistoryOptions.Postgres)
+        {
+            postgres = await ServiceProbes.PostgresAsync(postgresOptions.ConnectionString, cancellationToken);
+        }
 
         // Not UseOrleans(builder): it would read the "Orleans" section as Orleans' own provider
         // configuration, and our Orleans:Clustering key means something else (DESIGN §6).
         builder.Services.AddOrleans(silo =>
         {
-            silo.UseLocalhostClustering(orleans.SiloPort, orleans.GatewayPort, serviceId: orleans.ServiceId, clusterId: orleans.ClusterId);
+            if (orleans.Clustering == OrleansHostOptions.Redis)
+            {
+                silo.UseRedisClustering(o => o.ConfigurationOptions = redis!.Clone());
+                silo.ConfigureEndpoints(IPAddress.Parse(orleans.AdvertisedAddress), orleans.SiloPort, orleans.GatewayPort, listenOnAnyHostAddress: true);
+            }
+            else
+            {
+                silo.UseLocalhostClustering(orleans.SiloPort, orleans.GatewayPort, serviceId: orleans.ServiceId, clusterId: orleans.ClusterId);
+            }
+
             silo.Configure<ClusterOptions>(o =>
             {
                 o.ClusterId = orleans.ClusterId;
                 o.ServiceId = orleans.ServiceId;
             });
-            silo.AddMemoryGrainStorage(StorageNames.Devices);
+
+            if (storage.Provider == StorageOptions.Redis)
+            {
+                silo.AddRedisGrainStorage(StorageNames.Devices, o => o.ConfigurationOptions = redis!.Clone());
+            }
+            else
+            {
+                silo.AddMemoryGrainStorage(StorageNames.Devices);
+            }
+
             silo.AddDashboard();
         });
 
         var services = builder.Services;
         services.AddIoTGrains(configuration);
         services.AddOptions<HistoryOptions>().Bind(configuration.GetSection(HistoryOptions.Section));
-        services.AddSingleton<InMemorySensorHistory>();
-        services.AddSingleton<ISensorHistorySink>(sp => sp.GetRequiredService<InMemorySensorHistory>());
-        services.AddSingleton<InMemoryDeviceCatalog>();
-        services.AddSingleton<IDeviceCatalog>(sp => sp.GetRequiredService<InMemoryDeviceCatalog>());
+        if (postgres is not null)
+        {
+            services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
+            services.AddSingleton<PostgresSensorHistory>();
+            services.AddSingleton<ISensorHistorySink>(sp => sp.GetRequiredService<PostgresSensorHistory>());
+            services.AddHostedService(sp => sp.GetRequiredService<PostgresSensorHistory>());
+            services.AddSingleton<IDeviceCatalog, PostgresDeviceCatalog>();
+        }
+        else
+        {
+            services.AddSingleton<InMemorySensorHistory>();
+            services.AddSingleton<ISensorHistorySink>(sp => sp.GetRequiredService<InMemorySensorHistory>());
+            services.AddSingleton<InMemoryDeviceCatalog>();
+            services.AddSingleton<IDeviceCatalog>(sp => sp.GetRequiredService<InMemoryDeviceCatalog>());
+        }
+
         services.AddSingleton<IDeviceEventPublisher, GatewayEventPublisher>();
         services.AddIoTGateway(configuration);
 
@@ -62,15 +119,24 @@ public static class IoTNode
         return app;
     }
 
-    private static T BindValidated<T>(IConfiguration configuration, string section)
+    private static T Bind<T>(IConfiguration configuration, string section, List<string> problems)
         where T : new()
     {
         var options = new T();
-        configuration.GetSection(section).Bind(options);
+        try
+        {
+            configuration.GetSection(section).Bind(options);
+        }
+        catch (InvalidOperationException ex)
+        {
+            problems.Add($"{section}: {ex.Message}");
+            return options;
+        }
+
         var results = new List<ValidationResult>();
         if (!Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true))
         {
-            throw new ConfigurationException(results.Select(r => r.ErrorMessage ?? $"{section} is not valid"));
+            problems.AddRange(results.Select(r => r.ErrorMessage ?? $"{section} is not valid"));
         }
 
         return options;

@@ -3,7 +3,7 @@ using Orleans.IoT.Silo;
 
 try
 {
-    var app = IoTNode.Build(args);
+    var app = await IoTNode.BuildAsync(args);
     await app.RunAsync();
     return 0;
 }

@@ -1,6 +1,6 @@
 namespace Orleans.IoT.Grains.Ports;
 
-/// <summary>The queryable list of devices, written when a registration changes.</summary>
+/// <summary>The queryable list of devices, written when a registration or presence changes.</summary>
 public interface IDeviceCatalog
 {
     ValueTask UpsertAsync(DeviceCatalogEntry entry, CancellationToken cancellationToken);
@@ -15,5 +15,7 @@ public sealed record DeviceCatalogEntry(
     string? Location,
     IReadOnlyList<string> Capabilities,
     bool Active,
+    bool Online,
+    DateTimeOffset? LastSeen,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt);

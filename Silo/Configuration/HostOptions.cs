@@ -7,7 +7,10 @@ public sealed class OrleansHostOptions
 {
     public const string Section = "Orleans";
 
-    [RegularExpression("^Localhost$", ErrorMessage = "Orleans:Clustering must be 'Localhost'")]
+    public const string Localhost = "Localhost";
+    public const string Redis = "Redis";
+
+    [RegularExpression("^(Localhost|Redis)$", ErrorMessage = "Orleans:Clustering must be 'Localhost' or 'Redis'")]
     public string Clustering { get; set; } = "Localhost";
 
     [Required(AllowEmptyStrings = false)]
@@ -21,6 +24,9 @@ public sealed class OrleansHostOptions
 
     [Range(1, 65535)]
     public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>The address other silos and clients reach this silo at (Redis clustering).</summary>
+    public string AdvertisedAddress { get; set; } = "127.0.0.1";
 }
 
 /// <summary><c>Storage:*</c>: where grain state lives.</summary>
@@ -28,7 +34,10 @@ public sealed class StorageOptions
 {
     public const string Section = "Storage";
 
-    [RegularExpression("^Memory$", ErrorMessage = "Storage:Provider must be 'Memory'")]
+    public const string Memory = "Memory";
+    public const string Redis = "Redis";
+
+    [RegularExpression("^(Memory|Redis)$", ErrorMessage = "Storage:Provider must be 'Memory' or 'Redis'")]
     public string Provider { get; set; } = "Memory";
 }
 
@@ -37,12 +46,27 @@ public sealed class HistoryOptions
 {
     public const string Section = "History";
 
-    [RegularExpression("^Memory$", ErrorMessage = "History:Provider must be 'Memory'")]
-    public string Provider { get; set; } = "Memory";
+    public const string Memory = "Memory";
+    public const string Postgres = "Postgres";
+
+    [RegularExpression("^(Memory|Postgres)$", ErrorMessage = "History:Provider must be 'Memory' or 'Postgres'")]
+    public string Provider { get; set; } = Memory;
 
     /// <summary>The in-memory store keeps at most this many readings per device and sensor.</summary>
     [Range(1, 10_000_000)]
     public int MaxReadingsPerSeries { get; set; } = 10_000;
+
+    /// <summary>Readings written to PostgreSQL in one COPY at most.</summary>
+    [Range(1, 1_000_000)]
+    public int BatchSize { get; set; } = 5000;
+
+    /// <summary>How long a batch smaller than <see cref="BatchSize"/> waits for more readings.</summary>
+    [Range(0, 1000)]
+    public int MaxBatchDelayMilliseconds { get; set; } = 2;
+
+    /// <summary>Readings waiting to be written; when full, devices wait (back-pressure).</summary>
+    [Range(1, 10_000_000)]
+    public int QueueCapacity { get; set; } = 50_000;
 }
 
 /// <summary><c>Gateway:*</c>.</summary>
@@ -53,4 +77,22 @@ public sealed class GatewayHostOptions
     /// <summary>The silo hosts the gateway in-process.</summary>
     [AllowedValues(true, ErrorMessage = "Gateway:CoHosted must be true: this build runs the gateway inside the silo")]
     public bool CoHosted { get; set; } = true;
+}
+
+/// <summary><c>Redis:*</c>.</summary>
+public sealed class RedisOptions
+{
+    public const string Section = "Redis";
+
+    [Required(AllowEmptyStrings = false, ErrorMessage = "Redis:ConnectionString is required")]
+    public string ConnectionString { get; set; } = "localhost:6379";
+}
+
+/// <summary><c>Postgres:*</c>.</summary>
+public sealed class PostgresOptions
+{
+    public const string Section = "Postgres";
+
+    [Required(AllowEmptyStrings = false, ErrorMessage = "Postgres:ConnectionString is required")]
+    public string ConnectionString { get; set; } = "Host=localhost;Username=postgres;Database=orleans_iot";
 }

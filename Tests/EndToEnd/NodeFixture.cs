@@ -19,9 +19,11 @@ public class NodeFixture : IAsyncLifetime
     /// <summary>Settings a derived fixture adds on top of the common ones.</summary>
     protected virtual IEnumerable<string> ExtraArguments => [];
 
+    private string[] _arguments = [];
+
     public async Task InitializeAsync()
     {
-        _app = IoTNode.Build(
+        _arguments =
         [
             $"--Mqtt:Port={MqttPort}",
             "--Mqtt:BindAddress=127.0.0.1",
@@ -33,16 +35,32 @@ public class NodeFixture : IAsyncLifetime
             "--Logging:LogLevel:Default=Warning",
             "--Logging:LogLevel:Orleans.IoT=Warning",
             .. ExtraArguments,
-        ]);
+        ];
+        await StartAsync();
+    }
+
+    public Task DisposeAsync() => StopAsync();
+
+    /// <summary>Stops the node and starts it again with the same settings and ports.</summary>
+    public async Task RestartAsync()
+    {
+        await StopAsync();
+        await StartAsync();
+    }
+
+    private async Task StartAsync()
+    {
+        _app = await IoTNode.BuildAsync(_arguments);
         await _app.StartAsync();
     }
 
-    public async Task DisposeAsync()
+    private async Task StopAsync()
     {
         if (_app is not null)
         {
             await _app.StopAsync();
             await _app.DisposeAsync();
+            _app = null;
         }
     }
 
@@ -63,7 +81,7 @@ public class NodeFixture : IAsyncLifetime
         return (deviceId, response.GetProperty("auth_token").GetString()!);
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

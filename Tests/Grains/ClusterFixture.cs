@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.IoT.Grains;
 using Orleans.IoT.Grains.Ports;
 using Orleans.IoT.Silo.Adapters;
+using Orleans.IoT.Silo.Adapters.Memory;
 using Orleans.TestingHost;
 
 namespace Orleans.IoT.Tests.Grains;

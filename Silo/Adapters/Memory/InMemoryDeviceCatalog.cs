@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Orleans.IoT.Grains.Ports;
 
-namespace Orleans.IoT.Silo.Adapters;
+namespace Orleans.IoT.Silo.Adapters.Memory;
 
 /// <summary>The device catalog kept in this process (the embedded default).</summary>
 public sealed class InMemoryDeviceCatalog : IDeviceCatalog

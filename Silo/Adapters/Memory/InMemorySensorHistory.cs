@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 using Orleans.IoT.Grains.Ports;
 using Orleans.IoT.Silo.Configuration;
 
-namespace Orleans.IoT.Silo.Adapters;
+namespace Orleans.IoT.Silo.Adapters.Memory;
 
 /// <summary>
 /// Sensor history kept in this process (the embedded default): per device and sensor, the newest

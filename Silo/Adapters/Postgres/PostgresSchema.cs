@@ -1,0 +1,106 @@
+using Npgsql;
+
+namespace Orleans.IoT.Silo.Adapters.Postgres;
+
+/// <summary>
+/// Versioned, idempotent migrations, applied at start-up under an advisory lock so that silos starting
+/// together apply each one once.
+/// </summary>
+public static class PostgresSchema
+{
+    private const long MigrationLockKey = 0x0_1075_10_7;
+
+    private static readonly (int Version, string Sql)[] Migrations =
+    [
+        (1, """
+            CREATE TABLE devices (
+                device_id        text PRIMARY KEY,
+                name             text NOT NULL,
+                type             text NOT NULL,
+                firmware_version text,
+                hardware_version text,
+                location         text,
+                capabilities     jsonb NOT NULL DEFAULT '[]',
+                active           boolean NOT NULL,
+                online           boolean NOT NULL DEFAULT false,
+                last_seen        timestamptz,
+                created_at       timestamptz NOT NULL,
+                updated_at       timestamptz NOT NULL
+            );
+            CREATE INDEX devices_type ON devices (type);
+            CREATE INDEX devices_location ON devices (location);
+
+            -- One row per reading; the natural key makes a resent reading a no-op. Partitioned by month
+            -- (partitions are created by the writer as readings arrive) so old months can be detached or dropped.
+            CREATE TABLE sensor_readings (
+                device_id   text NOT NULL,
+                sensor_type text NOT NULL,
+                ts          timestamptz NOT NULL,
+                value       double precision NOT NULL,
+                unit        text,
+                quality     text NOT NULL,
+                received_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (device_id, sensor_type, ts)
+            ) PARTITION BY RANGE (ts);
+            """),
+    ];
+
+    public static int LatestVersion => Migrations[^1].Version;
+
+    /// <summary>Creates the database when it is missing, then applies every migration not yet applied.</summary>
+    public static async Task MigrateAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        await EnsureDatabaseAsync(connectionString, cancellationToken);
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await ExecuteAsync(connection, transaction, $"SELECT pg_advisory_xact_lock({MigrationLockKey})", cancellationToken);
+        await ExecuteAsync(connection, transaction, """
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version    integer PRIMARY KEY,
+                applied_at timestamptz NOT NULL DEFAULT now()
+            )
+            """, cancellationToken);
+
+        await using var current = new NpgsqlCommand("SELECT coalesce(max(version), 0) FROM schema_migrations", connection, transaction);
+        var applied = (int)(await current.ExecuteScalarAsync(cancellationToken))!;
+        foreach (var (version, sql) in Migrations.Where(m => m.Version > applied))
+        {
+            await ExecuteAsync(connection, transaction, sql, cancellationToken);
+            await ExecuteAsync(connection, transaction, $"INSERT INTO schema_migrations (version) VALUES ({version})", cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    private static async Task EnsureDatabaseAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        try
+        {
+            await using var probe = new NpgsqlConnection(connectionString);
+            await probe.OpenAsync(cancellationToken);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InvalidCatalogName && builder.Database is { Length: > 0 } database)
+        {
+            var admin = new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres" };
+            await using var connection = new NpgsqlConnection(admin.ConnectionString);
+            await connection.OpenAsync(cancellationToken);
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database.Replace("\"", "\"\"")}\"", connection);
+            try
+            {
+                await create.ExecuteNonQueryAsync(cancellationToken);
+            }
+            catch (PostgresException raced) when (raced.SqlState == PostgresErrorCodes.DuplicateDatabase)
+            {
+                // Another silo created it first.
+            }
+        }
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,233 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+using Orleans.IoT.Grains.Ports;
+using Orleans.IoT.Silo.Configuration;
+
+namespace Orleans.IoT.Silo.Adapters.Postgres;
+
+/// <summary>
+/// Sensor history in PostgreSQL. Readings wait in a bounded queue (a full queue makes callers wait: back-pressure,
+/// not growth) and are written in batches by one writer: binary COPY into a session temp table, then one
+/// <c>INSERT ... ON CONFLICT DO NOTHING</c>, so a resent reading is stored once at close to COPY's speed. A caller's
+/// task completes only when its batch has committed, and fails when the batch could not be written.
+/// </summary>
+public sealed partial class PostgresSensorHistory : BackgroundService, ISensorHistorySink
+{
+    private const string CreateStaging = """
+        CREATE TEMP TABLE IF NOT EXISTS readings_staging (
+            device_id text, sensor_type text, ts timestamptz, value double precision, unit text, quality text
+        ) ON COMMIT DELETE ROWS
+        """;
+
+    private const string CopyStaging =
+        "COPY readings_staging (device_id, sensor_type, ts, value, unit, quality) FROM STDIN (FORMAT BINARY)";
+
+    private const string MergeStaging = """
+        INSERT INTO sensor_readings (device_id, sensor_type, ts, value, unit, quality)
+        SELECT device_id, sensor_type, ts, value, unit, quality FROM readings_staging
+        ON CONFLICT DO NOTHING
+        """;
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly HistoryOptions _options;
+    private readonly ILogger<PostgresSensorHistory> _logger;
+    private readonly Channel<PendingReading> _queue;
+    private readonly HashSet<DateTime> _partitions = [];
+    private NpgsqlConnection? _connection;
+
+    public PostgresSensorHistory(NpgsqlDataSource dataSource, IOptions<HistoryOptions> options, ILogger<PostgresSensorHistory> logger)
+    {
+        _dataSource = dataSource;
+        _options = options.Value;
+        _logger = logger;
+        _queue = Channel.CreateBounded<PendingReading>(new BoundedChannelOptions(_options.QueueCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    public async ValueTask AppendAsync(SensorReading reading, CancellationToken cancellationToken)
+    {
+        var pending = new PendingReading(reading);
+        await _queue.Writer.WriteAsync(pending, cancellationToken);
+        await pending.Committed.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>The time a reading is stored under: its Unix seconds, to the microsecond PostgreSQL keeps.</summary>
+    public static DateTime StoredTimestamp(double unixSeconds) =>
+        DateTime.UnixEpoch.AddTicks((long)Math.Round(unixSeconds * 1_000_000) * 10);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<PendingReading>(_options.BatchSize);
+        var reader = _queue.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(stoppingToken))
+            {
+                Drain(reader, batch);
+                if (batch.Count < _options.BatchSize && _options.MaxBatchDelayMilliseconds > 0)
+                {
+                    await Task.Delay(_options.MaxBatchDelayMilliseconds, stoppingToken);
+                    Drain(reader, batch);
+                }
+
+                await FlushAsync(batch, stoppingToken);
+                batch.Clear();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down: what is still queued was never acknowledged, so devices resend it.
+        }
+        finally
+        {
+            _queue.Writer.TryComplete();
+            var stopped = new OperationCanceledException("sensor history is shutting down");
+            foreach (var pending in batch)
+            {
+                pending.Committed.TrySetException(stopped);
+            }
+
+            while (reader.TryRead(out var pending))
+            {
+                pending.Committed.TrySetException(stopped);
+            }
+
+            if (_connection is not null)
+            {
+                await _connection.DisposeAsync();
+            }
+        }
+    }
+
+    private void Drain(ChannelReader<PendingReading> reader, List<PendingReading> batch)
+    {
+        while (batch.Count < _options.BatchSize && reader.TryRead(out var pending))
+        {
+            batch.Add(pending);
+        }
+    }
+
+    private async Task FlushAsync(List<PendingReading> batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WriteAsync(batch, cancellationToken);
+            foreach (var pending in batch)
+            {
+                pending.Committed.TrySetResult();
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogBatchFailed(ex, batch.Count);
+            if (_connection is not null)
+            {
+                await _connection.DisposeAsync();
+                _connection = null;
+            }
+
+            foreach (var pending in batch)
+            {
+                pending.Committed.TrySetException(ex);
+            }
+        }
+    }
+
+    private async Task WriteAsync(List<PendingReading> batch, CancellationToken cancellationToken)
+    {
+        var connection = await ConnectionAsync(cancellationToken);
+        await EnsurePartitionsAsync(connection, batch, cancellationToken);
+
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var importer = await connection.BeginBinaryImportAsync(CopyStaging, cancellationToken))
+        {
+            foreach (var pending in batch)
+            {
+                var reading = pending.Reading;
+                await importer.StartRowAsync(cancellationToken);
+                await importer.WriteAsync(reading.DeviceId, NpgsqlDbType.Text, cancellationToken);
+                await importer.WriteAsync(reading.SensorType, NpgsqlDbType.Text, cancellationToken);
+                await importer.WriteAsync(StoredTimestamp(reading.Timestamp), NpgsqlDbType.TimestampTz, cancellationToken);
+                await importer.WriteAsync(reading.Value, NpgsqlDbType.Double, cancellationToken);
+                if (reading.Unit is null)
+                {
+                    await importer.WriteNullAsync(cancellationToken);
+                }
+                else
+                {
+                    await importer.WriteAsync(reading.Unit, NpgsqlDbType.Text, cancellationToken);
+                }
+
+                await importer.WriteAsync(reading.Quality, NpgsqlDbType.Text, cancellationToken);
+            }
+
+            await importer.CompleteAsync(cancellationToken);
+        }
+
+        await using (var merge = new NpgsqlCommand(MergeStaging, connection, transaction))
+        {
+            await merge.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    private async Task<NpgsqlConnection> ConnectionAsync(CancellationToken cancellationToken)
+    {
+        if (_connection is { State: System.Data.ConnectionState.Open })
+        {
+            return _connection;
+        }
+
+        _connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var create = new NpgsqlCommand(CreateStaging, _connection);
+        await create.ExecuteNonQueryAsync(cancellationToken);
+        return _connection;
+    }
+
+    /// <summary>Creates the monthly partitions this batch needs that this writer has not seen yet.</summary>
+    private async Task EnsurePartitionsAsync(NpgsqlConnection connection, List<PendingReading> batch, CancellationToken cancellationToken)
+    {
+        foreach (var pending in batch)
+        {
+            var at = StoredTimestamp(pending.Reading.Timestamp);
+            var month = new DateTime(at.Year, at.Month, 1, 0, 0, 0, DateTimeKind.Utc);
+            if (_partitions.Contains(month))
+            {
+                continue;
+            }
+
+            var next = month.AddMonths(1);
+            var sql = $"""
+                CREATE TABLE IF NOT EXISTS sensor_readings_p{month:yyyyMM} PARTITION OF sensor_readings
+                FOR VALUES FROM ('{month:yyyy-MM-dd}T00:00:00Z') TO ('{next:yyyy-MM-dd}T00:00:00Z')
+                """;
+            try
+            {
+                await using var create = new NpgsqlCommand(sql, connection);
+                await create.ExecuteNonQueryAsync(cancellationToken);
+            }
+            catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.DuplicateTable or PostgresErrorCodes.UniqueViolation)
+            {
+                // Another silo created it at the same moment.
+            }
+
+            _partitions.Add(month);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing {Count} readings to PostgreSQL failed; they are not acknowledged and will be resent")]
+    private partial void LogBatchFailed(Exception exception, int count);
+
+    private sealed class PendingReading(SensorReading reading)
+    {
+        public SensorReading Reading { get; } = reading;
+
+        public TaskCompletionSource Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

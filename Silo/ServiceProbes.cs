@@ -1,0 +1,74 @@
+using Npgsql;
+using Orleans.IoT.Silo.Adapters.Postgres;
+using StackExchange.Redis;
+
+namespace Orleans.IoT.Silo;
+
+/// <summary>
+/// Start-up checks of the external services a profile needs, so that a wrong or unreachable connection
+/// string stops the node with a message naming its setting instead of failing later inside a provider.
+/// </summary>
+public static class ServiceProbes
+{
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Parses <c>Redis:ConnectionString</c> and connects once.</summary>
+    public static async Task<ConfigurationOptions> RedisAsync(string connectionString)
+    {
+        ConfigurationOptions options;
+        try
+        {
+            options = ConfigurationOptions.Parse(connectionString);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ConfigurationException([$"Redis:ConnectionString '{connectionString}' is not a Redis connection string: {ex.Message}"]);
+        }
+
+        var probe = options.Clone();
+        probe.AbortOnConnectFail = true;
+        probe.ConnectTimeout = (int)ConnectTimeout.TotalMilliseconds;
+        try
+        {
+            await using var connection = await ConnectionMultiplexer.ConnectAsync(probe);
+            await connection.GetDatabase().PingAsync();
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            throw new ConfigurationException([$"Redis:ConnectionString '{options.ToString(includePassword: false)}': cannot reach Redis: {ex.Message}"]);
+        }
+
+        return options;
+    }
+
+    /// <summary>Parses <c>Postgres:ConnectionString</c>, creates the database if needed and migrates the schema.</summary>
+    public static async Task<string> PostgresAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        NpgsqlConnectionStringBuilder builder;
+        try
+        {
+            builder = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ConfigurationException([$"Postgres:ConnectionString is not a PostgreSQL connection string: {ex.Message}"]);
+        }
+
+        if (builder.Timeout > ConnectTimeout.TotalSeconds)
+        {
+            builder.Timeout = (int)ConnectTimeout.TotalSeconds;
+        }
+
+        try
+        {
+            await PostgresSchema.MigrateAsync(builder.ConnectionString, cancellationToken);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            var shown = new NpgsqlConnectionStringBuilder(builder.ConnectionString) { Password = null };
+            throw new ConfigurationException([$"Postgres:ConnectionString '{shown}': cannot reach PostgreSQL or prepare its schema: {ex.Message}"]);
+        }
+
+        return connectionString;
+    }
+}

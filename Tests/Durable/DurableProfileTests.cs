@@ -1,0 +1,136 @@
+using MQTTnet;
+using Npgsql;
+using Orleans.IoT.Tests.EndToEnd;
+
+namespace Orleans.IoT.Tests.Durable;
+
+[Collection(DurableCollection.Name)]
+public sealed class DurableProfileTests(DurableNodeFixture node)
+{
+    [Fact]
+    public async Task A_reading_is_stored_in_postgres_with_every_field()
+    {
+        var (deviceId, token) = await node.RegisterDeviceAsync();
+        await using var device = await node.ConnectAsync(deviceId, token);
+
+        var ack = await device.PublishAsync(
+            $"iot/devices/data/{deviceId}/temperature",
+            """{"value":23.5,"unit":"celsius","quality":"estimated","timestamp":1694678400.123456}""");
+
+        Assert.True(ack.IsSuccess, ack.ReasonString);
+        await using var connection = node.OpenDatabase();
+        await using var command = new NpgsqlCommand(
+            "SELECT sensor_type, ts, value, unit, quality FROM sensor_readings WHERE device_id = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = deviceId });
+        await using var row = await command.ExecuteReaderAsync();
+        Assert.True(await row.ReadAsync(), "the acknowledged reading is in PostgreSQL");
+        Assert.Equal("temperature", row.GetString(0));
+        Assert.Equal(new DateTime(2023, 9, 14, 8, 0, 0, DateTimeKind.Utc).AddTicks(1_234_560), row.GetDateTime(1));
+        Assert.Equal(23.5, row.GetDouble(2));
+        Assert.Equal("celsius", row.GetString(3));
+        Assert.Equal("estimated", row.GetString(4));
+        Assert.False(await row.ReadAsync());
+    }
+
+    [Fact]
+    public async Task A_reading_resent_with_the_same_timestamp_is_stored_once()
+    {
+        var (deviceId, token) = await node.RegisterDeviceAsync();
+        await using var device = await node.ConnectAsync(deviceId, token);
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True((await device.PublishAsync($"iot/devices/data/{deviceId}/humidity", """{"value":40,"timestamp":1694678400}""")).IsSuccess);
+        }
+
+        Assert.True((await device.PublishAsync($"iot/devices/data/{deviceId}/humidity", """{"value":41,"timestamp":1694678460}""")).IsSuccess);
+        Assert.Equal(2, node.CountReadings(deviceId));
+    }
+
+    [Fact]
+    public async Task Registration_and_tokens_survive_a_restart_of_the_node()
+    {
+        var (deviceId, token) = await node.RegisterDeviceAsync();
+        await using (var device = await node.ConnectAsync(deviceId, token))
+        {
+            Assert.True((await device.PublishAsync($"iot/devices/heartbeat/{deviceId}", """{"battery_level":77}""")).IsSuccess);
+        }
+
+        await node.RestartAsync();
+
+        await using var again = await TestMqttClient.ConnectAsync(node.MqttPort, deviceId, token, throwOnRefusal: false);
+        Assert.Equal(MqttClientConnectResultCode.Success, again.ConnectResult.ResultCode);
+        Assert.True((await again.PublishAsync($"iot/devices/data/{deviceId}/temperature", """{"value":21}""")).IsSuccess);
+        await using var provisioning = await node.ConnectAsync();
+        await provisioning.SubscribeAsync($"iot/devices/{deviceId}/register/error");
+        await provisioning.PublishAsync($"iot/devices/register/{deviceId}", """{"name":"Impostor","type":"sensor"}""");
+        Assert.Equal("already_registered", (await provisioning.WaitForJsonAsync($"iot/devices/{deviceId}/register/error")).GetProperty("code").GetString());
+
+        await using var connection = node.OpenDatabase();
+        await using var command = new NpgsqlCommand("SELECT name, active FROM devices WHERE device_id = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = deviceId });
+        await using var row = await command.ExecuteReaderAsync();
+        Assert.True(await row.ReadAsync(), "the device is in the catalog");
+        Assert.Equal("Test device", row.GetString(0));
+        Assert.True(row.GetBoolean(1));
+    }
+
+    [Fact]
+    public async Task A_reading_is_acknowledged_only_after_it_is_committed()
+    {
+        var (deviceId, token) = await node.RegisterDeviceAsync();
+        const string reading = """{"value":99.5,"timestamp":1694678400}""";
+        var topic = $"iot/devices/data/{deviceId}/pressure";
+
+        node.PostgresProxy.Cut();
+        try
+        {
+            await using var device = await node.ConnectAsync(deviceId, token);
+            var acknowledged = false;
+            try
+            {
+                acknowledged = (await device.PublishAsync(topic, reading)).IsSuccess;
+            }
+            catch (Exception ex) when (ex is MQTTnet.Exceptions.MqttCommunicationException or OperationCanceledException)
+            {
+                // Not acknowledged: the broker closed the connection so that the device resends.
+            }
+
+            Assert.False(acknowledged, "a reading that could not be committed must not be acknowledged");
+            Assert.Equal(0, node.CountReadings(deviceId));
+        }
+        finally
+        {
+            node.PostgresProxy.Restore();
+        }
+
+        Assert.True(await ResendUntilAcknowledgedAsync(deviceId, token, topic, reading), "the resent reading is acknowledged once PostgreSQL is back");
+        await using var resender = await node.ConnectAsync(deviceId, token);
+        Assert.True((await resender.PublishAsync(topic, reading)).IsSuccess);
+        Assert.Equal(1, node.CountReadings(deviceId));
+    }
+
+    /// <summary>What a device does: reconnect and resend until the reading is acknowledged (a bounded number of times).</summary>
+    private async Task<bool> ResendUntilAcknowledgedAsync(string deviceId, string token, string topic, string reading)
+    {
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            try
+            {
+                await using var device = await node.ConnectAsync(deviceId, token);
+                if ((await device.PublishAsync(topic, reading)).IsSuccess)
+                {
+                    return true;
+                }
+            }
+            catch (MQTTnet.Exceptions.MqttCommunicationException)
+            {
+                // Closed unacknowledged again: try again shortly.
+            }
+
+            await Task.Delay(500);
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Throw-away Redis and PostgreSQL on loopback for the durable profile and its tests.
+#
+#   deploy/services.sh start    install what is missing, start both, print the settings to export
+#   deploy/services.sh stop     stop both and delete their data
+#
+# State lives in $ORLEANS_IOT_SERVICES_DIR (default /tmp/orleans-iot-services). Ports: REDIS_PORT (16379),
+# PG_PORT (15432). PostgreSQL comes from the machine's packages (/usr/lib/postgresql/<version>/bin); initdb
+# refuses to run as root, so the cluster belongs to the postgres user.
+set -euo pipefail
+
+dir=${ORLEANS_IOT_SERVICES_DIR:-/tmp/orleans-iot-services}
+redis_port=${REDIS_PORT:-16379}
+pg_port=${PG_PORT:-15432}
+pg_db=${PG_DATABASE:-orleans_iot}
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+pg_bin() {
+  local bin
+  bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+  [ -n "$bin" ] || { echo "PostgreSQL server binaries not found under /usr/lib/postgresql (apt-get install postgresql)" >&2; exit 1; }
+  echo "$bin"
+}
+
+as_postgres() {
+  if [ "$(id -un)" = postgres ]; then "$@"; else as_root runuser -u postgres -- "$@"; fi
+}
+
+install_missing() {
+  local missing=()
+  command -v redis-server >/dev/null || missing+=(redis-server)
+  ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || missing+=(postgresql)
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing ${missing[*]}" >&2
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  id postgres >/dev/null 2>&1 || as_root useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
+}
+
+start() {
+  install_missing
+  mkdir -p "$dir"
+  chmod 755 "$dir"
+
+  if ! redis-cli -p "$redis_port" ping >/dev/null 2>&1; then
+    redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no \
+      --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --dir "$dir"
+  fi
+
+  local bin data="$dir/pg"
+  bin=$(pg_bin)
+  if [ ! -f "$data/PG_VERSION" ]; then
+    as_root mkdir -p "$data"
+    as_root chown postgres "$data"
+    as_postgres "$bin/initdb" -D "$data" -U postgres --auth=trust --no-sync >/dev/null
+  fi
+  if ! as_postgres "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    as_postgres "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w start \
+      -o "-c listen_addresses=127.0.0.1 -c port=$pg_port -c unix_socket_directories=$data -c fsync=off -c max_connections=200" >/dev/null
+  fi
+
+  for _ in $(seq 1 50); do
+    redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  redis-cli -p "$redis_port" ping >/dev/null || { echo "Redis did not start; see $dir/redis.log" >&2; exit 1; }
+
+  echo "export ORLEANS_IOT_TEST_REDIS=127.0.0.1:$redis_port"
+  echo "export ORLEANS_IOT_TEST_POSTGRES='Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=$pg_db'"
+}
+
+stop() {
+  if [ -f "$dir/redis.pid" ]; then
+    redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
+  fi
+  if [ -f "$dir/pg/PG_VERSION" ]; then
+    as_postgres "$(pg_bin)/pg_ctl" -D "$dir/pg" -m fast -w stop >/dev/null 2>&1 || true
+  fi
+  as_root rm -rf "$dir"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+esac

@@ -289,14 +289,20 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
 
     private async Task WriteBehindAsync(CancellationToken cancellationToken)
     {
-        if (_unsavedChanges)
+        try
         {
-            await WriteStateAsync(cancellationToken);
+            if (_unsavedChanges)
+            {
+                await WriteStateAsync(cancellationToken);
+            }
         }
-
-        // Disposed last: disposing cancels the token this tick is still using.
-        _writeBehindTimer?.Dispose();
-        _writeBehindTimer = null;
+        finally
+        {
+            // Disposed last (disposing cancels the token this tick is using), and always, so the next change
+            // schedules a fresh write even when this one failed.
+            _writeBehindTimer?.Dispose();
+            _writeBehindTimer = null;
+        }
     }
 
     private async Task WriteStateAsync(CancellationToken cancellationToken)
@@ -327,7 +333,15 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
             await _events.PresenceChanged(change, cancellationToken);
             if (State.Registered)
             {
-                await _catalog.UpsertAsync(CatalogEntry(), cancellationToken);
+                try
+                {
+                    await _catalog.UpsertAsync(CatalogEntry(), cancellationToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // The grain holds the truth; the catalog catches up at the next transition or registration.
+                    LogCatalogPresenceFailed(ex, DeviceId);
+                }
             }
         }
     }
@@ -360,15 +374,21 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
             return;
         }
 
-        if (State.Online)
+        try
         {
-            State.Online = false;
-            await WriteStateAsync(cancellationToken);
-            await PublishPresence(new PresenceChange(DeviceId, false, "timeout", now), cancellationToken);
+            if (State.Online)
+            {
+                State.Online = false;
+                await WriteStateAsync(cancellationToken);
+                await PublishPresence(new PresenceChange(DeviceId, false, "timeout", now), cancellationToken);
+            }
         }
-
-        // Disposed last: disposing cancels the token this tick is still using.
-        StopOfflineTimer();
+        finally
+        {
+            // Disposed last: disposing cancels the token this tick is still using. Always disposed, so that the
+            // next message starts a fresh timer even when this tick failed.
+            StopOfflineTimer();
+        }
     }
 
     private TimeSpan RemainingUntilOffline(double now)
@@ -396,6 +416,9 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device {DeviceId} registered (renewal: {Renewal})")]
     private partial void LogRegistered(string deviceId, bool renewal);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record the presence of device {DeviceId} in the catalog")]
+    private partial void LogCatalogPresenceFailed(Exception exception, string deviceId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device {DeviceId} unregistered")]
     private partial void LogUnregistered(string deviceId);

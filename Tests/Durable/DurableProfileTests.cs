@@ -48,7 +48,7 @@ public sealed class DurableProfileTests(DurableNodeFixture node)
     }
 
     [Fact]
-    public async Task Registration_and_tokens_survive_a_restart_of_the_node()
+    public async Task Registration_tokens_and_written_behind_metrics_survive_a_restart_of_the_node()
     {
         var (deviceId, token) = await node.RegisterDeviceAsync();
         await using (var device = await node.ConnectAsync(deviceId, token))
@@ -57,6 +57,10 @@ public sealed class DurableProfileTests(DurableNodeFixture node)
         }
 
         await node.RestartAsync();
+
+        var restored = await node.Grains.GetGrain<IDeviceGrain>(deviceId).GetSnapshot();
+        Assert.True(restored.Registered);
+        Assert.Equal(77, restored.Metrics.BatteryLevel);
 
         await using var again = await TestMqttClient.ConnectAsync(node.MqttPort, deviceId, token, throwOnRefusal: false);
         Assert.Equal(MqttClientConnectResultCode.Success, again.ConnectResult.ResultCode);

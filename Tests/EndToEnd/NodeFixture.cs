@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.IoT.Silo;
 
 namespace Orleans.IoT.Tests.EndToEnd;
@@ -15,6 +16,9 @@ public class NodeFixture : IAsyncLifetime
     private WebApplication? _app;
 
     public int MqttPort { get; } = FreePort();
+
+    /// <summary>The running node's grains, for looking at device state directly.</summary>
+    public IGrainFactory Grains => _app!.Services.GetRequiredService<IGrainFactory>();
 
     /// <summary>Settings a derived fixture adds on top of the common ones.</summary>
     protected virtual IEnumerable<string> ExtraArguments => [];

@@ -1,0 +1,125 @@
+namespace Orleans.IoT.Benchmark;
+
+/// <summary>Command-line settings: <c>--name value</c> pairs after the scenario name.</summary>
+public sealed class BenchmarkOptions
+{
+    public string Scenario { get; private init; } = "all";
+
+    public string Profile { get; private init; } = "durable";
+
+    public int Connections { get; private init; } = 1000;
+
+    public int InFlight { get; private init; } = 8;
+
+    public int HeartbeatEvery { get; private init; }
+
+    public double WarmupSeconds { get; private init; } = 5;
+
+    public double DurationSeconds { get; private init; } = 20;
+
+    public int IdleConnections { get; private init; } = 100_000;
+
+    public int Grains { get; private init; } = 1_000_000;
+
+    public int OfflineDevices { get; private init; } = 1000;
+
+    public int OfflineAfterSeconds { get; private init; } = 10;
+
+    public string Redis { get; private init; } = Environment.GetEnvironmentVariable("ORLEANS_IOT_TEST_REDIS") ?? "127.0.0.1:16379";
+
+    public string Postgres { get; private init; } =
+        Environment.GetEnvironmentVariable("ORLEANS_IOT_TEST_POSTGRES") ?? "Host=127.0.0.1;Port=15432;Username=postgres;Database=orleans_iot";
+
+    public string? NodeDll { get; private init; }
+
+    public int Port { get; private init; }
+
+    public bool Durable => Profile == "durable";
+
+    public static BenchmarkOptions Parse(string[] args)
+    {
+        var scenario = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "all";
+        var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = scenario == "all" && (args.Length == 0 || args[0].StartsWith("--", StringComparison.Ordinal)) ? 0 : 1; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"expected --name value, got '{args[i]}'");
+            }
+
+            var name = args[i][2..];
+            if (name == "smoke")
+            {
+                values["smoke"] = "true";
+                continue;
+            }
+
+            if (i + 1 >= args.Length)
+            {
+                throw new ArgumentException($"--{name} needs a value");
+            }
+
+            values[name] = args[++i];
+        }
+
+        var smoke = values.ContainsKey("smoke");
+        var options = new BenchmarkOptions
+        {
+            Scenario = scenario,
+            Profile = Text(values, "profile", "durable"),
+            Connections = Number(values, "connections", smoke ? 50 : 1000),
+            InFlight = Number(values, "in-flight", 8),
+            HeartbeatEvery = Number(values, "heartbeat-every", 0),
+            WarmupSeconds = Number(values, "warmup", smoke ? 1 : 5),
+            DurationSeconds = Number(values, "duration", smoke ? 2 : 20),
+            IdleConnections = Number(values, "idle-connections", smoke ? 200 : 100_000),
+            Grains = Number(values, "grains", smoke ? 2000 : 1_000_000),
+            OfflineDevices = Number(values, "offline-devices", smoke ? 20 : 1000),
+            OfflineAfterSeconds = Number(values, "offline-after", smoke ? 3 : 10),
+            NodeDll = values.GetValueOrDefault("node-dll"),
+            Port = Number(values, "port", 0),
+        };
+        if (values.TryGetValue("redis", out var redis))
+        {
+            options = options.With(redis: redis);
+        }
+
+        if (values.TryGetValue("postgres", out var postgres))
+        {
+            options = options.With(postgres: postgres);
+        }
+
+        if (options.Profile is not ("durable" or "embedded"))
+        {
+            throw new ArgumentException("--profile is durable or embedded");
+        }
+
+        return options;
+    }
+
+    private BenchmarkOptions With(string? redis = null, string? postgres = null) => new()
+    {
+        Scenario = Scenario,
+        Profile = Profile,
+        Connections = Connections,
+        InFlight = InFlight,
+        HeartbeatEvery = HeartbeatEvery,
+        WarmupSeconds = WarmupSeconds,
+        DurationSeconds = DurationSeconds,
+        IdleConnections = IdleConnections,
+        Grains = Grains,
+        OfflineDevices = OfflineDevices,
+        OfflineAfterSeconds = OfflineAfterSeconds,
+        NodeDll = NodeDll,
+        Port = Port,
+        Redis = redis ?? Redis,
+        Postgres = postgres ?? Postgres,
+    };
+
+    private static string Text(Dictionary<string, string> values, string name, string fallback) => values.GetValueOrDefault(name) ?? fallback;
+
+    private static int Number(Dictionary<string, string> values, string name, int fallback) =>
+        values.TryGetValue(name, out var text)
+            ? int.TryParse(text, out var value) && value >= 0 ? value : throw new ArgumentException($"--{name} takes a whole number")
+            : fallback;
+}

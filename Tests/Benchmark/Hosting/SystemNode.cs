@@ -1,0 +1,172 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using MQTTnet;
+using MQTTnet.Protocol;
+
+namespace Orleans.IoT.Benchmark.Hosting;
+
+/// <summary>The system under test: the node (silo + co-hosted gateway) as its own process, in the chosen profile.</summary>
+public sealed class SystemNode : IAsyncDisposable
+{
+    public const string OperatorName = "bench";
+
+    private SystemNode(ChildProcess process, int mqttPort, string operatorKey)
+    {
+        Process = process;
+        MqttPort = mqttPort;
+        OperatorKey = operatorKey;
+    }
+
+    public ChildProcess Process { get; }
+
+    public int MqttPort { get; }
+
+    public string OperatorKey { get; }
+
+    public IPEndPoint MqttEndPoint => new(IPAddress.Loopback, MqttPort);
+
+    /// <summary>The settings the benchmark gives the node, so that the figures say what was measured.</summary>
+    public static IReadOnlyList<string> Settings(BenchmarkOptions options, string runId, IEnumerable<string> extra)
+    {
+        var settings = new List<string>
+        {
+            "--RateLimit:MaxMessages=2000000000", // the benchmark's devices send far more than 1,000 a minute
+            $"--Orleans:ServiceId={runId}",
+            $"--Orleans:ClusterId={runId}",
+            "--Logging:LogLevel:Default=Warning",
+            "--Logging:LogLevel:Orleans.IoT=Warning",
+        };
+        if (options.Durable)
+        {
+            settings.AddRange(
+            [
+                "--Orleans:Clustering=Redis", "--Storage:Provider=Redis", "--History:Provider=Postgres",
+                $"--Redis:ConnectionString={options.Redis}", $"--Postgres:ConnectionString={options.Postgres}",
+            ]);
+        }
+
+        settings.AddRange(extra);
+        return settings;
+    }
+
+    public static async Task<SystemNode> StartAsync(BenchmarkOptions options, string runId, IEnumerable<string> extra)
+    {
+        var dll = options.NodeDll ?? Path.Combine(RepositoryRoot(), "Silo", "bin", "Release", "net10.0", "Orleans.IoT.Silo.dll");
+        if (!File.Exists(dll))
+        {
+            throw new FileNotFoundException($"the node is not built at {dll}: run 'dotnet build -c Release Silo' (deploy/bench.sh does)");
+        }
+
+        var mqttPort = FreePort();
+        var operatorKey = Convert.ToHexString(Guid.NewGuid().ToByteArray());
+        var arguments = new List<string> { dll };
+        arguments.AddRange(Settings(options, runId, extra));
+        arguments.AddRange(
+        [
+            $"--Mqtt:Port={mqttPort}", "--Mqtt:BindAddress=127.0.0.1",
+            $"--Orleans:SiloPort={FreePort()}", $"--Orleans:GatewayPort={FreePort()}",
+            $"--Urls=http://127.0.0.1:{FreePort()}",
+            $"--Auth:Operators:{OperatorName}={operatorKey}",
+        ]);
+        var process = ChildProcess.Start("node", "dotnet", arguments);
+        var node = new SystemNode(process, mqttPort, operatorKey);
+        try
+        {
+            await process.WaitForPortAsync(mqttPort, TimeSpan.FromSeconds(60));
+        }
+        catch
+        {
+            await node.DisposeAsync();
+            throw;
+        }
+
+        return node;
+    }
+
+    /// <summary>Registers the devices as an operator; returns each device's token and when its registration was answered.</summary>
+    public async Task<Dictionary<string, (string Token, long AnsweredAt)>> RegisterAsync(IReadOnlyList<string> deviceIds, TimeSpan timeout)
+    {
+        var tokens = new ConcurrentDictionary<string, (string Token, long AnsweredAt)>(StringComparer.Ordinal);
+        var all = new TaskCompletionSource();
+        using var client = await ConnectOperatorAsync();
+        client.ApplicationMessageReceivedAsync += e =>
+        {
+            var topic = e.ApplicationMessage.Topic;
+            var deviceId = topic["iot/devices/".Length..topic.IndexOf("/register/", StringComparison.Ordinal)];
+            var json = System.Text.Json.JsonDocument.Parse(e.ApplicationMessage.ConvertPayloadToString()).RootElement;
+            if (json.TryGetProperty("auth_token", out var token))
+            {
+                tokens[deviceId] = (token.GetString()!, System.Diagnostics.Stopwatch.GetTimestamp());
+                if (tokens.Count == deviceIds.Count)
+                {
+                    all.TrySetResult();
+                }
+            }
+
+            return Task.CompletedTask;
+        };
+        await client.SubscribeAsync("iot/devices/+/register/response", MqttQualityOfServiceLevel.AtLeastOnce);
+
+        var payload = Encoding.UTF8.GetBytes("""{"name":"benchmark device","type":"simulated","capabilities":["temperature"]}""");
+        await Parallel.ForEachAsync(deviceIds, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (deviceId, ct) =>
+        {
+            var message = new MqttApplicationMessageBuilder()
+                .WithTopic($"iot/devices/register/{deviceId}")
+                .WithPayload(payload)
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+                .Build();
+            var result = await client.PublishAsync(message, ct);
+            if (!result.IsSuccess)
+            {
+                throw new InvalidOperationException($"registering {deviceId} was refused: {result.ReasonCode} {result.ReasonString}");
+            }
+        });
+
+        await all.Task.WaitAsync(timeout);
+        await client.DisconnectAsync();
+        return new Dictionary<string, (string Token, long AnsweredAt)>(tokens);
+    }
+
+    public async Task<IMqttClient> ConnectOperatorAsync()
+    {
+        var client = new MqttClientFactory().CreateMqttClient();
+        var options = new MqttClientOptionsBuilder()
+            .WithTcpServer("127.0.0.1", MqttPort)
+            .WithClientId($"bench-operator-{Guid.NewGuid():N}")
+            .WithCredentials(OperatorName, OperatorKey)
+            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
+            .WithTimeout(TimeSpan.FromSeconds(30))
+            .Build();
+        var connected = await client.ConnectAsync(options);
+        if (connected.ResultCode != MqttClientConnectResultCode.Success)
+        {
+            throw new InvalidOperationException($"operator CONNECT refused: {connected.ResultCode}");
+        }
+
+        return client;
+    }
+
+    public ValueTask DisposeAsync() => Process.DisposeAsync();
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Orleans.IoT.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new DirectoryNotFoundException("Orleans.IoT.sln not found above the benchmark's folder; pass --node-dll");
+    }
+}

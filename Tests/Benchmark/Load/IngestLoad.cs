@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Net;
+
+namespace Orleans.IoT.Benchmark.Load;
+
+/// <summary>Drives N simulated devices against one broker endpoint and gathers what they saw.</summary>
+public static class IngestLoad
+{
+    public static async Task<IngestResult> RunAsync(
+        IPEndPoint server,
+        IReadOnlyList<(string DeviceId, string? Token)> devices,
+        BenchmarkOptions options,
+        Func<TimeSpan> serverCpu)
+    {
+        var connections = new List<LoadConnection>(devices.Count);
+        var failures = new Dictionary<string, int>();
+        await Parallel.ForEachAsync(devices, new ParallelOptions { MaxDegreeOfParallelism = 100 }, async (device, ct) =>
+        {
+            var (connection, error) = await LoadConnection.OpenAsync(server, SourceAddress(connections.Count), device.DeviceId, device.DeviceId, device.Token ?? "x", ct);
+            lock (connections)
+            {
+                if (connection is not null)
+                {
+                    connections.Add(connection);
+                }
+                else
+                {
+                    failures[error!] = failures.GetValueOrDefault(error!) + 1;
+                }
+            }
+        });
+
+        var window = new MeasurementWindow();
+        using var stop = new CancellationTokenSource();
+        var running = connections.Select(c => Task.Run(() => c.RunIngestAsync(options.InFlight, options.HeartbeatEvery, window, stop.Token))).ToArray();
+        await Task.Delay(TimeSpan.FromSeconds(options.WarmupSeconds));
+
+        var self = Process.GetCurrentProcess();
+        var serverCpuBefore = serverCpu();
+        self.Refresh();
+        var selfCpuBefore = self.TotalProcessorTime;
+        window.Open();
+        await Task.Delay(TimeSpan.FromSeconds(options.DurationSeconds));
+        window.Close();
+        var serverCpuUsed = serverCpu() - serverCpuBefore;
+        self.Refresh();
+        var selfCpuUsed = self.TotalProcessorTime - selfCpuBefore;
+
+        await stop.CancelAsync();
+        await Task.WhenAll(running);
+
+        var result = new IngestResult(window.Seconds, serverCpuUsed, selfCpuUsed, failures);
+        foreach (var connection in connections)
+        {
+            result.Add(connection.Stats);
+            connection.Dispose();
+        }
+
+        return result;
+    }
+
+    /// <summary>Beyond one source address's ephemeral ports, spreads connections over 127.0.0.2, 127.0.0.3, ...</summary>
+    private static IPAddress? SourceAddress(int index) =>
+        index < 25_000 ? null : new IPAddress([127, 0, 0, (byte)(2 + (index / 25_000))]);
+}
+
+public sealed class IngestResult(double seconds, TimeSpan serverCpu, TimeSpan loadCpu, Dictionary<string, int> connectFailures)
+{
+    public double Seconds { get; } = seconds;
+
+    public TimeSpan ServerCpu { get; } = serverCpu;
+
+    public TimeSpan LoadCpu { get; } = loadCpu;
+
+    public Dictionary<string, int> ConnectFailures { get; } = connectFailures;
+
+    public LatencyHistogram Latency { get; } = new();
+
+    public Dictionary<byte, long> Refusals { get; } = [];
+
+    public long AcknowledgedInWindow { get; private set; }
+
+    public long ReadingsAcknowledged { get; private set; }
+
+    public long Unanswered { get; private set; }
+
+    public long Sent { get; private set; }
+
+    public int Connections { get; private set; }
+
+    public int Disconnected { get; private set; }
+
+    public double AcknowledgedPerSecond => AcknowledgedInWindow / Seconds;
+
+    public void Add(ConnectionStats stats)
+    {
+        Connections++;
+        Latency.Add(stats.Latency);
+        AcknowledgedInWindow += stats.AcknowledgedInWindow;
+        ReadingsAcknowledged += stats.ReadingsAcknowledged;
+        Unanswered += stats.Unanswered;
+        Sent += stats.Sent;
+        Disconnected += stats.Disconnected ? 1 : 0;
+        foreach (var (reason, count) in stats.Refusals)
+        {
+            Refusals[reason] = Refusals.GetValueOrDefault(reason) + count;
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using Npgsql;
+using Orleans.IoT.Benchmark.Hosting;
+using Orleans.IoT.Benchmark.Load;
+
+namespace Orleans.IoT.Benchmark.Scenarios;
+
+/// <summary>
+/// QoS 1 sensor ingest: N devices, each on its own connection with K readings in flight, first against a bare
+/// MQTTnet broker (the reference), then against the system; the ratio of the two is the headline.
+/// </summary>
+public sealed class IngestScenario : IScenario
+{
+    public string Name => "ingest";
+
+    public async Task RunAsync(BenchmarkOptions options, Report report)
+    {
+        var runId = RunIds.New();
+        var deviceIds = Enumerable.Range(0, options.Connections).Select(i => $"{runId}-{i}").ToList();
+        report.Add(Name, "profile", options.Profile);
+        report.Add(Name, "connections", options.Connections);
+        report.Add(Name, "in_flight_per_connection", options.InFlight);
+        report.Add(Name, "measured_seconds", options.DurationSeconds, "s");
+
+        IngestResult bare;
+        var barePort = SystemNode.FreePort();
+        await using (var broker = ChildProcess.Start("bare broker", "dotnet", [typeof(IngestScenario).Assembly.Location, "bare-broker", "--port", barePort.ToString()]))
+        {
+            await broker.WaitForPortAsync(barePort, TimeSpan.FromSeconds(30));
+            bare = await IngestLoad.RunAsync(new(System.Net.IPAddress.Loopback, barePort), deviceIds.Select(id => (id, (string?)null)).ToList(), options, broker.CpuTime);
+            Print(report, "bare", bare);
+            report.Add(Name, "bare_peak_memory_mb", broker.PeakMemoryBytes() / 1048576.0, "MiB");
+        }
+
+        await using var node = await SystemNode.StartAsync(options, runId, []);
+        report.Note(Name, "node settings: " + string.Join(' ', SystemNode.Settings(options, runId, []).Where(s => !s.Contains("ConnectionString", StringComparison.Ordinal))));
+        var tokens = await node.RegisterAsync(deviceIds, TimeSpan.FromMinutes(5));
+        var system = await IngestLoad.RunAsync(node.MqttEndPoint, deviceIds.Select(id => (id, (string?)tokens[id].Token)).ToList(), options, node.Process.CpuTime);
+        Print(report, "system", system);
+        report.Add(Name, "system_peak_memory_mb", node.Process.PeakMemoryBytes() / 1048576.0, "MiB");
+        report.Add(Name, "ratio_system_to_bare", bare.AcknowledgedPerSecond > 0 ? system.AcknowledgedPerSecond / bare.AcknowledgedPerSecond : 0);
+
+        if (options.Durable)
+        {
+            var rows = await CountRowsAsync(options.Postgres, runId);
+            report.Add(Name, "rows_in_postgres", rows);
+            report.Add(Name, "readings_acknowledged", system.ReadingsAcknowledged);
+            var unanswered = system.Unanswered;
+            var equal = rows == system.ReadingsAcknowledged;
+            report.Add(Name, "rows_equal_acks", equal
+                ? "yes"
+                : rows >= system.ReadingsAcknowledged && rows <= system.ReadingsAcknowledged + unanswered
+                    ? $"no: {rows - system.ReadingsAcknowledged} more rows, all among {unanswered} readings whose ack never arrived"
+                    : "NO: acknowledged readings are missing or doubled");
+        }
+    }
+
+    private void Print(Report report, string side, IngestResult result)
+    {
+        report.Add(Name, $"{side}_acked_per_second", result.AcknowledgedPerSecond, "msg/s");
+        report.Add(Name, $"{side}_latency_p50_ms", result.Latency.ValueAt(50) / 1000.0, "ms");
+        report.Add(Name, $"{side}_latency_p90_ms", result.Latency.ValueAt(90) / 1000.0, "ms");
+        report.Add(Name, $"{side}_latency_p99_ms", result.Latency.ValueAt(99) / 1000.0, "ms");
+        report.Add(Name, $"{side}_latency_p999_ms", result.Latency.ValueAt(99.9) / 1000.0, "ms");
+        report.Add(Name, $"{side}_latency_max_ms", result.Latency.Max / 1000.0, "ms");
+        report.Add(Name, $"{side}_connections_failed", result.ConnectFailures.Values.Sum());
+        report.Add(Name, $"{side}_connections_dropped", result.Disconnected);
+        report.Add(Name, $"{side}_refused", string.Join(", ", result.Refusals.Select(r => $"0x{r.Key:x2}:{r.Value}")) is { Length: > 0 } refusals ? refusals : "none");
+        report.Add(Name, $"{side}_server_cpu_cores", result.ServerCpu.TotalSeconds / result.Seconds, "cores");
+        report.Add(Name, $"{side}_loadgen_cpu_cores", result.LoadCpu.TotalSeconds / result.Seconds, "cores");
+        if (result.AcknowledgedInWindow > 0)
+        {
+            report.Add(Name, $"{side}_server_cpu_us_per_msg", result.ServerCpu.TotalMicroseconds / result.AcknowledgedInWindow, "µs");
+            report.Add(Name, $"{side}_loadgen_cpu_us_per_msg", result.LoadCpu.TotalMicroseconds / result.AcknowledgedInWindow, "µs");
+        }
+    }
+
+    private static async Task<long> CountRowsAsync(string connectionString, string runId)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM sensor_readings WHERE device_id LIKE $1", connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = runId + "-%" });
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+}

@@ -1,0 +1,13 @@
+namespace Orleans.IoT.Benchmark.Scenarios;
+
+/// <summary>Every scenario, in the order <c>all</c> runs them.</summary>
+public static class ScenarioCatalog
+{
+    public static IReadOnlyList<IScenario> All { get; } =
+    [
+        new IngestScenario(),
+        new ConnectionsScenario(),
+        new GrainsScenario(),
+        new OfflineScenario(),
+    ];
+}

@@ -25,6 +25,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddMetrics();
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<OperatorDirectory>();
+        services.AddSingleton<DeviceGrains>();
         services.AddSingleton<DeviceHandlers>();
         services.AddSingleton(sp =>
         {
@@ -39,6 +40,7 @@ public static class GatewayServiceCollectionExtensions
         });
         services.AddSingleton<MessageDispatcher>();
         services.AddSingleton<IDeviceAuthenticator, GrainDeviceAuthenticator>();
+        services.AddSingleton<SubscriptionInterest>();
         services.AddSingleton<EmbeddedBrokerServer>();
         services.AddSingleton<IOutboundPublisher>(sp => sp.GetRequiredService<EmbeddedBrokerServer>());
         services.AddHostedService<EmbeddedBroker>();

@@ -82,7 +82,10 @@ public static class IoTNode
                 silo.AddMemoryGrainStorage(StorageNames.Devices);
             }
 
-            silo.AddDashboard();
+            if (orleans.Dashboard)
+            {
+                silo.AddDashboard();
+            }
         });
 
         var services = builder.Services;
@@ -115,7 +118,10 @@ public static class IoTNode
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
         app.MapMetrics("/metrics");
-        app.MapOrleansDashboard(routePrefix: "/dashboard");
+        if (orleans.Dashboard)
+        {
+            app.MapOrleansDashboard(routePrefix: "/dashboard");
+        }
         return app;
     }
 

@@ -7,7 +7,7 @@ namespace Orleans.IoT.Gateway.Handlers;
 
 /// <summary>The device lifecycle and telemetry routes: each reads its request, calls the device grain and answers.</summary>
 public sealed class DeviceHandlers(
-    IGrainFactory grains,
+    DeviceGrains grains,
     IOutboundPublisher outbound,
     IOptions<DeviceServerConfigOptions> serverConfig,
     TimeProvider clock)
@@ -53,7 +53,7 @@ public sealed class DeviceHandlers(
         }
 
         var result = await Device(context.DeviceId!).Heartbeat(metrics, CallerOf(context), context.CancellationToken);
-        return Answer(result, "heartbeat_received");
+        return Answer(context, result, "heartbeat_received");
     }
 
     public async ValueTask<MessageResult> Status(MessageContext context)
@@ -64,7 +64,7 @@ public sealed class DeviceHandlers(
         }
 
         var result = await Device(context.DeviceId!).ReportStatus(report, CallerOf(context), context.CancellationToken);
-        return Answer(result, "status_updated");
+        return Answer(context, result, "status_updated");
     }
 
     public async ValueTask<MessageResult> SensorData(MessageContext context)
@@ -76,10 +76,10 @@ public sealed class DeviceHandlers(
         }
 
         var result = await Device(deviceId).RecordReading(reading, CallerOf(context), context.CancellationToken);
-        return Answer(result, "data_received");
+        return Answer(context, result, "data_received");
     }
 
-    private IDeviceGrain Device(string deviceId) => grains.GetGrain<IDeviceGrain>(deviceId);
+    private IDeviceGrain Device(string deviceId) => grains.Get(deviceId);
 
     private static Caller CallerOf(MessageContext context) => context.Credential.Kind switch
     {
@@ -88,8 +88,11 @@ public sealed class DeviceHandlers(
         _ => new Caller(CallerKind.Anonymous, context.Credential.DeviceToken),
     };
 
-    private MessageResult Answer(DeviceResult result, string acknowledgement) =>
-        result.IsOk ? MessageResult.Accepted(Payloads.Acknowledged(acknowledgement, Now())) : Refused(result);
+    /// <summary>The outcome; an acknowledgement payload is built only for a sender that gave a response topic.</summary>
+    private MessageResult Answer(MessageContext context, DeviceResult result, string acknowledgement) =>
+        !result.IsOk ? Refused(result)
+        : context.Message.ResponseTopic is null ? MessageResult.Accepted()
+        : MessageResult.Accepted(Payloads.Acknowledged(acknowledgement, Now()));
 
     private static MessageResult Refused(DeviceResult result) =>
         MessageResult.Refused(result.ErrorCode!, result.Message ?? result.ErrorCode!, result.RetryAfterSeconds);

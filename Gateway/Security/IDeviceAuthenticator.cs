@@ -1,3 +1,5 @@
+using Orleans.IoT.Gateway.Handlers;
+
 namespace Orleans.IoT.Gateway.Security;
 
 /// <summary>Checks a device's token at CONNECT.</summary>
@@ -7,8 +9,8 @@ public interface IDeviceAuthenticator
 }
 
 /// <summary>Asks the device's grain, the only holder of its token hash.</summary>
-public sealed class GrainDeviceAuthenticator(IGrainFactory grains) : IDeviceAuthenticator
+public sealed class GrainDeviceAuthenticator(DeviceGrains grains) : IDeviceAuthenticator
 {
     public async ValueTask<bool> AuthenticateAsync(string deviceId, string token, CancellationToken cancellationToken) =>
-        await grains.GetGrain<IDeviceGrain>(deviceId).Authenticate(token);
+        await grains.Get(deviceId).Authenticate(token);
 }

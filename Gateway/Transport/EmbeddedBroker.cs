@@ -32,11 +32,13 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
     private readonly GatewayMetrics _metrics;
     private readonly ILogger<EmbeddedBroker> _logger;
     private readonly MqttServer _server;
+    private readonly SubscriptionInterest _interest;
     private readonly ConcurrentDictionary<string, SessionIdentity> _connecting = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
 
     public EmbeddedBroker(
         EmbeddedBrokerServer server,
+        SubscriptionInterest interest,
         IOptions<MqttOptions> options,
         OperatorDirectory directory,
         IDeviceAuthenticator devices,
@@ -52,10 +54,16 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
         _logger = logger;
 
         _server = server.Server;
+        _interest = interest;
         _server.ValidatingConnectionAsync += ValidateConnectionAsync;
         _server.ClientConnectedAsync += OnClientConnectedAsync;
         _server.ClientDisconnectedAsync += OnClientDisconnectedAsync;
         _server.InterceptingSubscriptionAsync += InterceptSubscriptionAsync;
+        _server.ClientUnsubscribedTopicAsync += e =>
+        {
+            _interest.Unsubscribed(e.ClientId, e.TopicFilter);
+            return Task.CompletedTask;
+        };
         _server.InterceptingPublishAsync += InterceptPublishAsync;
     }
 
@@ -192,6 +200,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
 
     private Task OnClientDisconnectedAsync(ClientDisconnectedEventArgs e)
     {
+        _interest.Disconnected(e.ClientId);
         _metrics.ConnectionClosed();
         return Task.CompletedTask;
     }
@@ -202,6 +211,10 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
         {
             e.ProcessSubscription = false;
             e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
+        }
+        else
+        {
+            _interest.Subscribed(e.ClientId, e.TopicFilter.Topic);
         }
 
         return Task.CompletedTask;

@@ -3,7 +3,6 @@ using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MQTTnet;
-using MQTTnet.Diagnostics.Logger;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 using Orleans.IoT.Gateway.Configuration;
@@ -20,13 +19,11 @@ public sealed partial class EmbeddedBrokerServer : IOutboundPublisher, IDisposab
 {
     private readonly ILogger<EmbeddedBrokerServer> _logger;
 
-    public EmbeddedBrokerServer(IOptions<MqttOptions> options, ILogger<EmbeddedBrokerServer> logger)
+    public EmbeddedBrokerServer(IOptions<MqttOptions> options, ILoggerFactory loggerFactory, ILogger<EmbeddedBrokerServer> logger)
     {
         _logger = logger;
         var mqtt = options.Value;
-        var mqttLogger = new MqttNetEventLogger("broker");
-        mqttLogger.LogMessagePublished += OnMqttLog;
-        var factory = new MqttServerFactory(mqttLogger);
+        var factory = new MqttServerFactory(new MqttNetLogBridge(loggerFactory));
         var serverOptions = factory.CreateServerOptionsBuilder()
             .WithDefaultEndpoint()
             .WithDefaultEndpointPort(mqtt.Port)
@@ -62,17 +59,6 @@ public sealed partial class EmbeddedBrokerServer : IOutboundPublisher, IDisposab
 
     public void Dispose() => Server.Dispose();
 
-    private void OnMqttLog(object? sender, MqttNetLogMessagePublishedEventArgs e)
-    {
-        if (e.LogMessage.Level == MqttNetLogLevel.Error)
-        {
-            LogMqttError(e.LogMessage.Exception, e.LogMessage.Source, e.LogMessage.Message);
-        }
-    }
-
     [LoggerMessage(Level = LogLevel.Debug, Message = "Broker stopped; dropped outbound message on {Topic}")]
     private partial void LogDroppedWhileStopped(string topic);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "MQTTnet {Source}: {Message}")]
-    private partial void LogMqttError(Exception? exception, string source, string message);
 }

@@ -1,19 +1,23 @@
 using Microsoft.Extensions.Options;
 using Orleans.IoT.Gateway.Configuration;
 using Orleans.IoT.Gateway.Messaging;
+using Orleans.IoT.Gateway.Transport;
 using Orleans.IoT.Grains.Ports;
 
 namespace Orleans.IoT.Silo.Adapters;
 
 /// <summary>Publishes device grain events through the co-hosted gateway's broker.</summary>
-public sealed class GatewayEventPublisher(IOutboundPublisher outbound, IOptions<MqttOptions> mqtt) : IDeviceEventPublisher
+public sealed class GatewayEventPublisher(IOutboundPublisher outbound, SubscriptionInterest interest, IOptions<MqttOptions> mqtt) : IDeviceEventPublisher
 {
     private readonly int _analyticsQos = mqtt.Value.AnalyticsQos;
 
+    /// <summary>Republishes a reading on <c>analytics/sensor_data/...</c>, unless no subscription could receive it.</summary>
     public ValueTask ReadingRecorded(SensorReading reading, CancellationToken cancellationToken) =>
-        outbound.PublishAsync(
-            new OutboundMessage(OutboundTopics.SensorData(reading.SensorType), Payloads.SensorData(reading), _analyticsQos),
-            cancellationToken);
+        interest.MayReceiveAnalytics
+            ? outbound.PublishAsync(
+                new OutboundMessage(OutboundTopics.SensorData(reading.SensorType), Payloads.SensorData(reading), _analyticsQos),
+                cancellationToken)
+            : ValueTask.CompletedTask;
 
     public ValueTask PresenceChanged(PresenceChange change, CancellationToken cancellationToken) =>
         outbound.PublishAsync(

@@ -25,6 +25,12 @@ public sealed class OrleansHostOptions
     [Range(1, 65535)]
     public int GatewayPort { get; set; } = 30000;
 
+    /// <summary>
+    /// Hosts the Orleans dashboard at <c>/dashboard</c>. It profiles every grain call, which costs throughput
+    /// under heavy ingest (see README, Performance).
+    /// </summary>
+    public bool Dashboard { get; set; } = true;
+
     /// <summary>The address other silos and clients reach this silo at (Redis clustering).</summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
 }

@@ -34,6 +34,9 @@ public sealed class BenchmarkOptions
 
     public int Port { get; private init; }
 
+    /// <summary>Extra node settings, e.g. <c>--node-args "--Orleans:Dashboard=false"</c>.</summary>
+    public IReadOnlyList<string> NodeArguments { get; private init; } = [];
+
     public bool Durable => Profile == "durable";
 
     public static BenchmarkOptions Parse(string[] args)
@@ -78,6 +81,7 @@ public sealed class BenchmarkOptions
             OfflineAfterSeconds = Number(values, "offline-after", smoke ? 3 : 10),
             NodeDll = values.GetValueOrDefault("node-dll"),
             Port = Number(values, "port", 0),
+            NodeArguments = values.TryGetValue("node-args", out var nodeArgs) ? nodeArgs.Split(' ', StringSplitOptions.RemoveEmptyEntries) : [],
         };
         if (values.TryGetValue("redis", out var redis))
         {
@@ -112,6 +116,7 @@ public sealed class BenchmarkOptions
         OfflineAfterSeconds = OfflineAfterSeconds,
         NodeDll = NodeDll,
         Port = Port,
+        NodeArguments = NodeArguments,
         Redis = redis ?? Redis,
         Postgres = postgres ?? Postgres,
     };

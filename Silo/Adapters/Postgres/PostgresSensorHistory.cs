@@ -1,7 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using NpgsqlTypes;
 using Orleans.IoT.Grains.Ports;
 using Orleans.IoT.Silo.Configuration;
 
@@ -9,24 +8,20 @@ namespace Orleans.IoT.Silo.Adapters.Postgres;
 
 /// <summary>
 /// Sensor history in PostgreSQL. Readings wait in a bounded queue (a full queue makes callers wait: back-pressure,
-/// not growth) and are written in batches by one writer: binary COPY into a session temp table, then one
-/// <c>INSERT ... ON CONFLICT DO NOTHING</c>, so a resent reading is stored once at close to COPY's speed. A caller's
-/// task completes only when its batch has committed, and fails when the batch could not be written.
+/// not growth) and are written in batches by one writer, each batch as one multi-row
+/// <c>INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING</c>, so a resent reading is stored once. A
+/// caller's task completes only when its batch has committed, and fails when the batch could not be written.
 /// </summary>
 public sealed partial class PostgresSensorHistory : BackgroundService, ISensorHistorySink
 {
-    private const string CreateStaging = """
-        CREATE TEMP TABLE IF NOT EXISTS readings_staging (
-            device_id text, sensor_type text, ts timestamptz, value double precision, unit text, quality text
-        ) ON COMMIT DELETE ROWS
-        """;
-
-    private const string CopyStaging =
-        "COPY readings_staging (device_id, sensor_type, ts, value, unit, quality) FROM STDIN (FORMAT BINARY)";
-
-    private const string MergeStaging = """
+    /// <summary>
+    /// One statement per batch: the batch travels as six arrays (Npgsql writes them in its binary format) and
+    /// PostgreSQL unnests them into rows, skipping any whose natural key is already stored. One round trip and
+    /// one implicit transaction, with no staging table.
+    /// </summary>
+    private const string InsertBatch = """
         INSERT INTO sensor_readings (device_id, sensor_type, ts, value, unit, quality)
-        SELECT device_id, sensor_type, ts, value, unit, quality FROM readings_staging
+        SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::double precision[], $5::text[], $6::text[])
         ON CONFLICT DO NOTHING
         """;
 
@@ -143,38 +138,32 @@ public sealed partial class PostgresSensorHistory : BackgroundService, ISensorHi
         var connection = await ConnectionAsync(cancellationToken);
         await EnsurePartitionsAsync(connection, batch, cancellationToken);
 
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var importer = await connection.BeginBinaryImportAsync(CopyStaging, cancellationToken))
+        var count = batch.Count;
+        var deviceIds = new string[count];
+        var sensorTypes = new string[count];
+        var timestamps = new DateTime[count];
+        var values = new double[count];
+        var units = new string?[count];
+        var qualities = new string[count];
+        for (var i = 0; i < count; i++)
         {
-            foreach (var pending in batch)
-            {
-                var reading = pending.Reading;
-                await importer.StartRowAsync(cancellationToken);
-                await importer.WriteAsync(reading.DeviceId, NpgsqlDbType.Text, cancellationToken);
-                await importer.WriteAsync(reading.SensorType, NpgsqlDbType.Text, cancellationToken);
-                await importer.WriteAsync(StoredTimestamp(reading.Timestamp), NpgsqlDbType.TimestampTz, cancellationToken);
-                await importer.WriteAsync(reading.Value, NpgsqlDbType.Double, cancellationToken);
-                if (reading.Unit is null)
-                {
-                    await importer.WriteNullAsync(cancellationToken);
-                }
-                else
-                {
-                    await importer.WriteAsync(reading.Unit, NpgsqlDbType.Text, cancellationToken);
-                }
-
-                await importer.WriteAsync(reading.Quality, NpgsqlDbType.Text, cancellationToken);
-            }
-
-            await importer.CompleteAsync(cancellationToken);
+            var reading = batch[i].Reading;
+            deviceIds[i] = reading.DeviceId;
+            sensorTypes[i] = reading.SensorType;
+            timestamps[i] = StoredTimestamp(reading.Timestamp);
+            values[i] = reading.Value;
+            units[i] = reading.Unit;
+            qualities[i] = reading.Quality;
         }
 
-        await using (var merge = new NpgsqlCommand(MergeStaging, connection, transaction))
-        {
-            await merge.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
+        await using var insert = new NpgsqlCommand(InsertBatch, connection);
+        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = deviceIds });
+        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = sensorTypes });
+        insert.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = timestamps });
+        insert.Parameters.Add(new NpgsqlParameter<double[]> { TypedValue = values });
+        insert.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = units });
+        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = qualities });
+        await insert.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private async Task<NpgsqlConnection> ConnectionAsync(CancellationToken cancellationToken)
@@ -185,8 +174,6 @@ public sealed partial class PostgresSensorHistory : BackgroundService, ISensorHi
         }
 
         _connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var create = new NpgsqlCommand(CreateStaging, _connection);
-        await create.ExecuteNonQueryAsync(cancellationToken);
         return _connection;
     }
 

@@ -47,6 +47,7 @@ public sealed class SystemNode : IAsyncDisposable
             ]);
         }
 
+        settings.AddRange(options.NodeArguments);
         settings.AddRange(extra);
         return settings;
     }

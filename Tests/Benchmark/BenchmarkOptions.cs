@@ -13,6 +13,9 @@ public sealed class BenchmarkOptions
 
     public int HeartbeatEvery { get; private init; }
 
+    /// <summary>Offered readings per second of <c>ingest-paced</c>, over all connections.</summary>
+    public int Rate { get; private init; } = 10_000;
+
     public double WarmupSeconds { get; private init; } = 5;
 
     public double DurationSeconds { get; private init; } = 20;
@@ -73,6 +76,7 @@ public sealed class BenchmarkOptions
             Connections = Number(values, "connections", smoke ? 50 : 1000),
             InFlight = Number(values, "in-flight", 8),
             HeartbeatEvery = Number(values, "heartbeat-every", 0),
+            Rate = Number(values, "rate", smoke ? 500 : 10_000),
             WarmupSeconds = Number(values, "warmup", smoke ? 1 : 5),
             DurationSeconds = Number(values, "duration", smoke ? 2 : 20),
             IdleConnections = Number(values, "idle-connections", smoke ? 200 : 100_000),
@@ -108,6 +112,7 @@ public sealed class BenchmarkOptions
         Connections = Connections,
         InFlight = InFlight,
         HeartbeatEvery = HeartbeatEvery,
+        Rate = Rate,
         WarmupSeconds = WarmupSeconds,
         DurationSeconds = DurationSeconds,
         IdleConnections = IdleConnections,

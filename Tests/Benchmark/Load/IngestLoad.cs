@@ -10,7 +10,8 @@ public static class IngestLoad
         IPEndPoint server,
         IReadOnlyList<(string DeviceId, string? Token)> devices,
         BenchmarkOptions options,
-        Func<TimeSpan> serverCpu)
+        Func<TimeSpan> serverCpu,
+        double totalMessagesPerSecond = 0)
     {
         var connections = new List<LoadConnection>(devices.Count);
         var failures = new Dictionary<string, int>();
@@ -32,7 +33,8 @@ public static class IngestLoad
 
         var window = new MeasurementWindow();
         using var stop = new CancellationTokenSource();
-        var running = connections.Select(c => Task.Run(() => c.RunIngestAsync(options.InFlight, options.HeartbeatEvery, window, stop.Token))).ToArray();
+        var perConnection = totalMessagesPerSecond > 0 && connections.Count > 0 ? totalMessagesPerSecond / connections.Count : 0;
+        var running = connections.Select(c => Task.Run(() => c.RunIngestAsync(options.InFlight, options.HeartbeatEvery, window, stop.Token, perConnection))).ToArray();
         await Task.Delay(TimeSpan.FromSeconds(options.WarmupSeconds));
 
         var self = Process.GetCurrentProcess();
@@ -86,6 +88,8 @@ public sealed class IngestResult(double seconds, TimeSpan serverCpu, TimeSpan lo
 
     public long Sent { get; private set; }
 
+    public long Throttled { get; private set; }
+
     public int Connections { get; private set; }
 
     public int Disconnected { get; private set; }
@@ -100,6 +104,7 @@ public sealed class IngestResult(double seconds, TimeSpan serverCpu, TimeSpan lo
         ReadingsAcknowledged += stats.ReadingsAcknowledged;
         Unanswered += stats.Unanswered;
         Sent += stats.Sent;
+        Throttled += stats.Throttled;
         Disconnected += stats.Disconnected ? 1 : 0;
         foreach (var (reason, count) in stats.Refusals)
         {

@@ -81,18 +81,24 @@ public sealed class LoadConnection : IDisposable
     /// is cancelled, then waits (a bounded time) for the last acknowledgements. Every <paramref name="heartbeatEvery"/>th
     /// message (0: none) is a QoS 1 heartbeat instead of a reading.
     /// </summary>
-    public async Task RunIngestAsync(int inFlight, int heartbeatEvery, MeasurementWindow window, CancellationToken stop)
+    public async Task RunIngestAsync(int inFlight, int heartbeatEvery, MeasurementWindow window, CancellationToken stop, double messagesPerSecond = 0)
     {
         _dataTopic = Encoding.UTF8.GetBytes($"iot/devices/data/{DeviceId}/temperature");
         _heartbeatTopic = Encoding.UTF8.GetBytes($"iot/devices/heartbeat/{DeviceId}");
         _baseSeconds = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var paced = messagesPerSecond > 0;
+        var pacer = paced ? PaceAsync(inFlight, heartbeatEvery, messagesPerSecond, stop) : Task.CompletedTask;
         try
         {
-            await SendAsync(Math.Min(inFlight, Slots), heartbeatEvery);
+            if (!paced)
+            {
+                await SendAsync(Math.Min(inFlight, Slots), heartbeatEvery);
+            }
+
             var buffered = 0;
             using var drain = new CancellationTokenSource();
             using var registration = stop.Register(() => drain.CancelAfter(TimeSpan.FromSeconds(10)));
-            while (!stop.IsCancellationRequested || _inFlight > 0)
+            while (!stop.IsCancellationRequested || Volatile.Read(ref _inFlight) > 0)
             {
                 var n = await _socket.ReceiveAsync(_receive.AsMemory(buffered), drain.Token);
                 if (n == 0)
@@ -128,7 +134,7 @@ public sealed class LoadConnection : IDisposable
                     Buffer.BlockCopy(_receive, consumed, _receive, 0, buffered);
                 }
 
-                if (acked > 0 && !stop.IsCancellationRequested)
+                if (acked > 0 && !paced && !stop.IsCancellationRequested)
                 {
                     await SendAsync(acked, heartbeatEvery);
                 }
@@ -137,7 +143,46 @@ public sealed class LoadConnection : IDisposable
         catch (Exception ex) when (ex is SocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {
             Stats.Disconnected |= ex is not OperationCanceledException;
-            Stats.Unanswered += _inFlight;
+            Stats.Unanswered += Volatile.Read(ref _inFlight);
+        }
+
+        await pacer;
+    }
+
+    /// <summary>
+    /// Open-loop sending for latency: one message every 1/<paramref name="messagesPerSecond"/> seconds on a fixed
+    /// schedule (a late tick sends what it owes at once), never more than <paramref name="inFlight"/> unacknowledged.
+    /// </summary>
+    private async Task PaceAsync(int inFlight, int heartbeatEvery, double messagesPerSecond, CancellationToken stop)
+    {
+        var interval = Stopwatch.Frequency / messagesPerSecond;
+        var start = Stopwatch.GetTimestamp() + (long)(Random.Shared.NextDouble() * interval);
+        long sent = 0;
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var due = (long)((Stopwatch.GetTimestamp() - start) / interval) + 1 - sent;
+                var room = inFlight - Volatile.Read(ref _inFlight);
+                var count = (int)Math.Min(due, room);
+                if (count > 0)
+                {
+                    await SendAsync(count, heartbeatEvery);
+                    sent += count;
+                }
+                else if (due > 0)
+                {
+                    Stats.Throttled++;
+                    sent += due; // the schedule moves on: a device that cannot send now does not send twice later
+                }
+
+                var next = start + (long)((sent + 0.5) * interval);
+                var wait = (next - Stopwatch.GetTimestamp()) * 1000.0 / Stopwatch.Frequency;
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(1, wait)), stop);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
         }
     }
 
@@ -149,7 +194,7 @@ public sealed class LoadConnection : IDisposable
         var slot = packetId % Slots;
         var reason = body.Length >= 3 ? body[2] : (byte)0;
         var now = Stopwatch.GetTimestamp();
-        _inFlight--;
+        Interlocked.Decrement(ref _inFlight);
         var success = reason is 0x00 or 0x10;
         if (success && _isReading[slot])
         {
@@ -181,7 +226,7 @@ public sealed class LoadConnection : IDisposable
             length += MqttWire.WritePublish(_send.AsSpan(length), 1, heartbeat ? _heartbeatTopic : _dataTopic, packetId, _payload.AsSpan(0, payloadLength));
             _isReading[slot] = !heartbeat;
             _sentAt[slot] = Stopwatch.GetTimestamp();
-            _inFlight++;
+            Interlocked.Increment(ref _inFlight);
             Stats.Sent++;
         }
 
@@ -222,6 +267,9 @@ public sealed class ConnectionStats
     public long AcknowledgedInWindow { get; set; }
 
     public long Unanswered { get; set; }
+
+    /// <summary>Paced sends skipped because the connection already had its limit in flight.</summary>
+    public long Throttled { get; set; }
 
     public bool Disconnected { get; set; }
 

@@ -6,6 +6,7 @@ public static class ScenarioCatalog
     public static IReadOnlyList<IScenario> All { get; } =
     [
         new IngestScenario(),
+        new PacedIngestScenario(),
         new ConnectionsScenario(),
         new GrainsScenario(),
         new OfflineScenario(),

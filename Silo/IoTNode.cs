@@ -114,6 +114,9 @@ public static class IoTNode
             .AddCheck<BrokerHealthCheck>("broker", tags: ["ready"])
             .AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
 
+        var meters = configuration.GetSection(PrometheusExport.Section).Get<string[]>();
+        PrometheusExport.Configure(meters is { Length: > 0 } ? meters : PrometheusExport.DefaultMeters);
+
         var app = builder.Build();
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });

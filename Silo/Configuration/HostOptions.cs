@@ -70,6 +70,10 @@ public sealed class HistoryOptions
     [Range(0, 1000)]
     public int MaxBatchDelayMilliseconds { get; set; } = 2;
 
+    /// <summary>Batches written at once, each on its own connection.</summary>
+    [Range(1, 16)]
+    public int Writers { get; set; } = 2;
+
     /// <summary>Readings waiting to be written; when full, devices wait (back-pressure).</summary>
     [Range(1, 10_000_000)]
     public int QueueCapacity { get; set; } = 50_000;

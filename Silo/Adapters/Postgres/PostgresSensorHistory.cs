@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -8,7 +9,7 @@ namespace Orleans.IoT.Silo.Adapters.Postgres;
 
 /// <summary>
 /// Sensor history in PostgreSQL. Readings wait in a bounded queue (a full queue makes callers wait: back-pressure,
-/// not growth) and are written in batches by one writer, each batch as one multi-row
+/// not growth) and are written in batches by <c>History:Writers</c> writers, each batch as one multi-row
 /// <c>INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING</c>, so a resent reading is stored once. A
 /// caller's task completes only when its batch has committed, and fails when the batch could not be written.
 /// </summary>
@@ -29,8 +30,7 @@ public sealed partial class PostgresSensorHistory : BackgroundService, ISensorHi
     private readonly HistoryOptions _options;
     private readonly ILogger<PostgresSensorHistory> _logger;
     private readonly Channel<PendingReading> _queue;
-    private readonly HashSet<DateTime> _partitions = [];
-    private NpgsqlConnection? _connection;
+    private readonly ConcurrentDictionary<DateTime, bool> _partitions = new();
 
     public PostgresSensorHistory(NpgsqlDataSource dataSource, IOptions<HistoryOptions> options, ILogger<PostgresSensorHistory> logger)
     {
@@ -39,7 +39,7 @@ public sealed partial class PostgresSensorHistory : BackgroundService, ISensorHi
         _logger = logger;
         _queue = Channel.CreateBounded<PendingReading>(new BoundedChannelOptions(_options.QueueCapacity)
         {
-            SingleReader = true,
+            SingleReader = _options.Writers == 1,
             FullMode = BoundedChannelFullMode.Wait,
         });
     }
@@ -57,8 +57,28 @@ public sealed partial class PostgresSensorHistory : BackgroundService, ISensorHi
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Several writers, each with its own connection, so that one batch fills while another commits.
+        var writers = Enumerable.Range(0, _options.Writers).Select(_ => WriteLoopAsync(stoppingToken)).ToArray();
+        try
+        {
+            await Task.WhenAll(writers);
+        }
+        finally
+        {
+            _queue.Writer.TryComplete();
+            var stopped = new OperationCanceledException("sensor history is shutting down");
+            while (_queue.Reader.TryRead(out var pending))
+            {
+                pending.Committed.TrySetException(stopped);
+            }
+        }
+    }
+
+    private async Task WriteLoopAsync(CancellationToken stoppingToken)
+    {
         var batch = new List<PendingReading>(_options.BatchSize);
         var reader = _queue.Reader;
+        var writer = new BatchWriter();
         try
         {
             while (await reader.WaitToReadAsync(stoppingToken))
@@ -70,7 +90,11 @@ public sealed partial class PostgresSensorHistory : BackgroundService, ISensorHi
                     Drain(reader, batch);
                 }
 
-                await FlushAsync(batch, stoppingToken);
+                if (batch.Count > 0)
+                {
+                    await FlushAsync(writer, batch, stoppingToken);
+                }
+
                 batch.Clear();
             }
         }
@@ -80,21 +104,15 @@ public sealed partial class PostgresSensorHistory : BackgroundService, ISensorHi
         }
         finally
         {
-            _queue.Writer.TryComplete();
             var stopped = new OperationCanceledException("sensor history is shutting down");
             foreach (var pending in batch)
             {
                 pending.Committed.TrySetException(stopped);
             }
 
-            while (reader.TryRead(out var pending))
+            if (writer.Connection is not null)
             {
-                pending.Committed.TrySetException(stopped);
-            }
-
-            if (_connection is not null)
-            {
-                await _connection.DisposeAsync();
+                await writer.Connection.DisposeAsync();
             }
         }
     }
@@ -107,11 +125,11 @@ public sealed partial class PostgresSensorHistory : BackgroundService, ISensorHi
         }
     }
 
-    private async Task FlushAsync(List<PendingReading> batch, CancellationToken cancellationToken)
+    private async Task FlushAsync(BatchWriter writer, List<PendingReading> batch, CancellationToken cancellationToken)
     {
         try
         {
-            await WriteAsync(batch, cancellationToken);
+            await WriteAsync(writer, batch, cancellationToken);
             foreach (var pending in batch)
             {
                 pending.Committed.TrySetResult();
@@ -120,10 +138,10 @@ public sealed partial class PostgresSensorHistory : BackgroundService, ISensorHi
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             LogBatchFailed(ex, batch.Count);
-            if (_connection is not null)
+            if (writer.Connection is not null)
             {
-                await _connection.DisposeAsync();
-                _connection = null;
+                await writer.Connection.DisposeAsync();
+                writer.Connection = null;
             }
 
             foreach (var pending in batch)
@@ -133,9 +151,9 @@ public sealed partial class PostgresSensorHistory : BackgroundService, ISensorHi
         }
     }
 
-    private async Task WriteAsync(List<PendingReading> batch, CancellationToken cancellationToken)
+    private async Task WriteAsync(BatchWriter writer, List<PendingReading> batch, CancellationToken cancellationToken)
     {
-        var connection = await ConnectionAsync(cancellationToken);
+        var connection = await ConnectionAsync(writer, cancellationToken);
         await EnsurePartitionsAsync(connection, batch, cancellationToken);
 
         var count = batch.Count;
@@ -166,15 +184,14 @@ public sealed partial class PostgresSensorHistory : BackgroundService, ISensorHi
         await insert.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private async Task<NpgsqlConnection> ConnectionAsync(CancellationToken cancellationToken)
+    private async Task<NpgsqlConnection> ConnectionAsync(BatchWriter writer, CancellationToken cancellationToken)
     {
-        if (_connection is { State: System.Data.ConnectionState.Open })
+        if (writer.Connection is not { State: System.Data.ConnectionState.Open })
         {
-            return _connection;
+            writer.Connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         }
 
-        _connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        return _connection;
+        return writer.Connection;
     }
 
     /// <summary>Creates the monthly partitions this batch needs that this writer has not seen yet.</summary>
@@ -184,7 +201,7 @@ public sealed partial class PostgresSensorHistory : BackgroundService, ISensorHi
         {
             var at = StoredTimestamp(pending.Reading.Timestamp);
             var month = new DateTime(at.Year, at.Month, 1, 0, 0, 0, DateTimeKind.Utc);
-            if (_partitions.Contains(month))
+            if (_partitions.ContainsKey(month))
             {
                 continue;
             }
@@ -204,12 +221,18 @@ public sealed partial class PostgresSensorHistory : BackgroundService, ISensorHi
                 // Another silo created it at the same moment.
             }
 
-            _partitions.Add(month);
+            _partitions[month] = true;
         }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing {Count} readings to PostgreSQL failed; they are not acknowledged and will be resent")]
     private partial void LogBatchFailed(Exception exception, int count);
+
+    /// <summary>One writer loop's connection, reopened after a failure.</summary>
+    private sealed class BatchWriter
+    {
+        public NpgsqlConnection? Connection { get; set; }
+    }
 
     private sealed class PendingReading(SensorReading reading)
     {

@@ -207,7 +207,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
             return DeviceResult.Refused(ErrorCodes.ValidationFailed, $"a device may report at most {MaxSensorTypes} sensor types");
         }
 
-        var stored = reading with { DeviceId = DeviceId };
+        var stored = reading.DeviceId == DeviceId ? reading : reading with { DeviceId = DeviceId };
         await _history.AppendAsync(stored, cancellationToken);
 
         if (!State.Latest.TryGetValue(stored.SensorType, out var latest) || latest.Timestamp <= stored.Timestamp)

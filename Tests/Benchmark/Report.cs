@@ -34,5 +34,19 @@ public sealed class Report
         Add(scenario, $"note{count + 1}", text);
     }
 
+    /// <summary>The latency percentiles of <paramref name="histogram"/> (microseconds), as <c>{prefix}latency_p50_ms</c> and so on.</summary>
+    public void AddLatency(string scenario, string prefix, Load.LatencyHistogram histogram)
+    {
+        Add(scenario, $"{prefix}latency_p50_ms", histogram.ValueAt(50) / 1000.0, "ms");
+        Add(scenario, $"{prefix}latency_p90_ms", histogram.ValueAt(90) / 1000.0, "ms");
+        Add(scenario, $"{prefix}latency_p99_ms", histogram.ValueAt(99) / 1000.0, "ms");
+        Add(scenario, $"{prefix}latency_p999_ms", histogram.ValueAt(99.9) / 1000.0, "ms");
+        Add(scenario, $"{prefix}latency_max_ms", histogram.Max / 1000.0, "ms");
+    }
+
+    /// <summary>Refusals by MQTT reason code, e.g. <c>0x97:12</c>, or <c>none</c>.</summary>
+    public static string Refusals(IReadOnlyDictionary<byte, long> refusals) =>
+        refusals.Count == 0 ? "none" : string.Join(", ", refusals.Select(r => $"0x{r.Key:x2}:{r.Value}"));
+
     public string ToJson() => JsonSerializer.Serialize(_scenarios);
 }

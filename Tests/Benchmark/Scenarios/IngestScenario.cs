@@ -57,14 +57,10 @@ public sealed class IngestScenario : IScenario
     private void Print(Report report, string side, IngestResult result)
     {
         report.Add(Name, $"{side}_acked_per_second", result.AcknowledgedPerSecond, "msg/s");
-        report.Add(Name, $"{side}_latency_p50_ms", result.Latency.ValueAt(50) / 1000.0, "ms");
-        report.Add(Name, $"{side}_latency_p90_ms", result.Latency.ValueAt(90) / 1000.0, "ms");
-        report.Add(Name, $"{side}_latency_p99_ms", result.Latency.ValueAt(99) / 1000.0, "ms");
-        report.Add(Name, $"{side}_latency_p999_ms", result.Latency.ValueAt(99.9) / 1000.0, "ms");
-        report.Add(Name, $"{side}_latency_max_ms", result.Latency.Max / 1000.0, "ms");
+        report.AddLatency(Name, $"{side}_", result.Latency);
         report.Add(Name, $"{side}_connections_failed", result.ConnectFailures.Values.Sum());
         report.Add(Name, $"{side}_connections_dropped", result.Disconnected);
-        report.Add(Name, $"{side}_refused", string.Join(", ", result.Refusals.Select(r => $"0x{r.Key:x2}:{r.Value}")) is { Length: > 0 } refusals ? refusals : "none");
+        report.Add(Name, $"{side}_refused", Report.Refusals(result.Refusals));
         report.Add(Name, $"{side}_server_cpu_cores", result.ServerCpu.TotalSeconds / result.Seconds, "cores");
         report.Add(Name, $"{side}_loadgen_cpu_cores", result.LoadCpu.TotalSeconds / result.Seconds, "cores");
         if (result.AcknowledgedInWindow > 0)

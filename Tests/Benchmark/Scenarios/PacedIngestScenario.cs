@@ -26,13 +26,9 @@ public sealed class PacedIngestScenario : IScenario
             node.MqttEndPoint, deviceIds.Select(id => (id, (string?)tokens[id].Token)).ToList(), options, node.Process.CpuTime, options.Rate);
 
         report.Add(Name, "acked_per_second", result.AcknowledgedPerSecond, "msg/s");
-        report.Add(Name, "latency_p50_ms", result.Latency.ValueAt(50) / 1000.0, "ms");
-        report.Add(Name, "latency_p90_ms", result.Latency.ValueAt(90) / 1000.0, "ms");
-        report.Add(Name, "latency_p99_ms", result.Latency.ValueAt(99) / 1000.0, "ms");
-        report.Add(Name, "latency_p999_ms", result.Latency.ValueAt(99.9) / 1000.0, "ms");
-        report.Add(Name, "latency_max_ms", result.Latency.Max / 1000.0, "ms");
+        report.AddLatency(Name, string.Empty, result.Latency);
         report.Add(Name, "sends_skipped_at_in_flight_limit", result.Throttled);
-        report.Add(Name, "refused", string.Join(", ", result.Refusals.Select(r => $"0x{r.Key:x2}:{r.Value}")) is { Length: > 0 } refusals ? refusals : "none");
+        report.Add(Name, "refused", Report.Refusals(result.Refusals));
         report.Add(Name, "server_cpu_cores", result.ServerCpu.TotalSeconds / result.Seconds, "cores");
     }
 }

@@ -22,6 +22,9 @@ public sealed class DurableNodeFixture : NodeFixture
     /// <summary>Stands between the node and PostgreSQL.</summary>
     public TcpProxy PostgresProxy => _proxy ??= new TcpProxy(PostgresEndPoint());
 
+    /// <summary>PostgreSQL itself, not through the proxy, for tests of the adapters on their own.</summary>
+    public NpgsqlDataSource CreateDataSource() => NpgsqlDataSource.Create(_postgres);
+
     /// <summary>A connection straight to PostgreSQL, not through the proxy, for assertions.</summary>
     public NpgsqlConnection OpenDatabase()
     {

@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Orleans.IoT.Silo.Adapters.Postgres;
+using Orleans.IoT.Silo.Configuration;
+
+namespace Orleans.IoT.Tests.Durable;
+
+/// <summary>The history writer on its own, against the durable profile's PostgreSQL (its schema made by the node).</summary>
+[Collection(DurableCollection.Name)]
+public sealed class PostgresSensorHistoryTests(DurableNodeFixture node)
+{
+    [Fact]
+    public async Task A_batch_holding_a_resent_reading_stores_each_reading_once_and_the_next_batches_still_commit()
+    {
+        await using var dataSource = node.CreateDataSource();
+        // One writer that waits long enough for readings appended together to share a batch.
+        var options = Options.Create(new HistoryOptions { Writers = 1, MaxBatchDelayMilliseconds = 200 });
+        using var history = new PostgresSensorHistory(dataSource, options, NullLogger<PostgresSensorHistory>.Instance);
+        await history.StartAsync(CancellationToken.None);
+        var deviceId = $"history-{Guid.NewGuid():N}";
+        SensorReading At(double timestamp) => new(deviceId, "temperature", timestamp, "celsius", 1_694_678_400 + timestamp, "good");
+
+        await history.AppendAsync(At(0), CancellationToken.None);
+        Assert.Equal(1, node.CountReadings(deviceId));
+
+        // The resent reading makes the batch's COPY fail; the batch is merged instead, and neither caller sees an error.
+        await Task.WhenAll(
+            history.AppendAsync(At(0), CancellationToken.None).AsTask(),
+            history.AppendAsync(At(1), CancellationToken.None).AsTask(),
+            history.AppendAsync(At(2), CancellationToken.None).AsTask());
+        Assert.Equal(3, node.CountReadings(deviceId));
+
+        await history.AppendAsync(At(3), CancellationToken.None);
+        Assert.Equal(4, node.CountReadings(deviceId));
+        await history.StopAsync(CancellationToken.None);
+    }
+}

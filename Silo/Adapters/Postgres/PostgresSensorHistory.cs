@@ -251,16 +251,23 @@ public sealed partial class PostgresSensorHistory : BackgroundService, ISensorHi
     /// <summary>Creates the monthly partitions this batch needs that this writer has not seen yet.</summary>
     private async Task EnsurePartitionsAsync(NpgsqlConnection connection, List<PendingReading> batch, CancellationToken cancellationToken)
     {
+        // Readings of a batch nearly always fall in one month: look a month up only when a reading leaves the last one.
+        DateTime month = default, next = default;
         foreach (var pending in batch)
         {
             var at = StoredTimestamp(pending.Reading.Timestamp);
-            var month = new DateTime(at.Year, at.Month, 1, 0, 0, 0, DateTimeKind.Utc);
+            if (at >= month && at < next)
+            {
+                continue;
+            }
+
+            month = new DateTime(at.Year, at.Month, 1, 0, 0, 0, DateTimeKind.Utc);
+            next = month.AddMonths(1);
             if (_partitions.ContainsKey(month))
             {
                 continue;
             }
 
-            var next = month.AddMonths(1);
             var sql = $"""
                 CREATE TABLE IF NOT EXISTS sensor_readings_p{month:yyyyMM} PARTITION OF sensor_readings
                 FOR VALUES FROM ('{month:yyyy-MM-dd}T00:00:00Z') TO ('{next:yyyy-MM-dd}T00:00:00Z')

@@ -5,8 +5,10 @@ using Orleans.IoT.Benchmark.Load;
 namespace Orleans.IoT.Benchmark.Scenarios;
 
 /// <summary>
-/// QoS 1 sensor ingest: N devices, each on its own connection with K readings in flight, first against a bare
-/// MQTTnet broker (the reference), then against the system; the ratio of the two is the headline.
+/// QoS 1 sensor ingest: N devices, each on its own connection with K readings in flight, against a bare MQTTnet
+/// broker (the reference), then the system, then the bare broker again; the ratio of the system to the mean of the
+/// two reference runs is the headline. Running the reference on both sides of the system cancels most of the drift
+/// of a shared machine, which moves absolute figures by ±15 % within minutes.
 /// </summary>
 public sealed class IngestScenario : IScenario
 {
@@ -21,23 +23,22 @@ public sealed class IngestScenario : IScenario
         report.Add(Name, "in_flight_per_connection", options.InFlight);
         report.Add(Name, "measured_seconds", options.DurationSeconds, "s");
 
-        IngestResult bare;
-        var barePort = SystemNode.FreePort();
-        await using (var broker = ChildProcess.Start("bare broker", "dotnet", [typeof(IngestScenario).Assembly.Location, "bare-broker", "--port", barePort.ToString()]))
+        var bare = await RunBareAsync(options, deviceIds, report, "bare");
+
+        IngestResult system;
+        await using (var node = await SystemNode.StartAsync(options, runId, []))
         {
-            await broker.WaitForPortAsync(barePort, TimeSpan.FromSeconds(30));
-            bare = await IngestLoad.RunAsync(new(System.Net.IPAddress.Loopback, barePort), deviceIds.Select(id => (id, (string?)null)).ToList(), options, broker.CpuTime);
-            Print(report, "bare", bare);
-            report.Add(Name, "bare_peak_memory_mb", broker.PeakMemoryBytes() / 1048576.0, "MiB");
+            report.Note(Name, "node settings: " + string.Join(' ', SystemNode.Settings(options, runId, []).Where(s => !s.Contains("ConnectionString", StringComparison.Ordinal))));
+            var tokens = await node.RegisterAsync(deviceIds, TimeSpan.FromMinutes(5));
+            system = await IngestLoad.RunAsync(node.MqttEndPoint, deviceIds.Select(id => (id, (string?)tokens[id].Token)).ToList(), options, node.Process.CpuTime);
+            Print(report, "system", system);
+            report.Add(Name, "system_peak_memory_mb", node.Process.PeakMemoryBytes() / 1048576.0, "MiB");
         }
 
-        await using var node = await SystemNode.StartAsync(options, runId, []);
-        report.Note(Name, "node settings: " + string.Join(' ', SystemNode.Settings(options, runId, []).Where(s => !s.Contains("ConnectionString", StringComparison.Ordinal))));
-        var tokens = await node.RegisterAsync(deviceIds, TimeSpan.FromMinutes(5));
-        var system = await IngestLoad.RunAsync(node.MqttEndPoint, deviceIds.Select(id => (id, (string?)tokens[id].Token)).ToList(), options, node.Process.CpuTime);
-        Print(report, "system", system);
-        report.Add(Name, "system_peak_memory_mb", node.Process.PeakMemoryBytes() / 1048576.0, "MiB");
-        report.Add(Name, "ratio_system_to_bare", bare.AcknowledgedPerSecond > 0 ? system.AcknowledgedPerSecond / bare.AcknowledgedPerSecond : 0);
+        var bareAgain = await RunBareAsync(options, deviceIds, report, "bare_again");
+        var reference = (bare.AcknowledgedPerSecond + bareAgain.AcknowledgedPerSecond) / 2;
+        report.Add(Name, "bare_reference_per_second", reference, "msg/s");
+        report.Add(Name, "ratio_system_to_bare", reference > 0 ? system.AcknowledgedPerSecond / reference : 0);
 
         if (options.Durable)
         {
@@ -52,6 +53,17 @@ public sealed class IngestScenario : IScenario
                     ? $"no: {rows - system.ReadingsAcknowledged} more rows, all among {unanswered} readings whose ack never arrived"
                     : "NO: acknowledged readings are missing or doubled");
         }
+    }
+
+    private async Task<IngestResult> RunBareAsync(BenchmarkOptions options, List<string> deviceIds, Report report, string side)
+    {
+        var port = SystemNode.FreePort();
+        await using var broker = ChildProcess.Start("bare broker", "dotnet", [typeof(IngestScenario).Assembly.Location, "bare-broker", "--port", port.ToString()]);
+        await broker.WaitForPortAsync(port, TimeSpan.FromSeconds(30));
+        var result = await IngestLoad.RunAsync(new(System.Net.IPAddress.Loopback, port), deviceIds.Select(id => (id, (string?)null)).ToList(), options, broker.CpuTime);
+        Print(report, side, result);
+        report.Add(Name, $"{side}_peak_memory_mb", broker.PeakMemoryBytes() / 1048576.0, "MiB");
+        return result;
     }
 
     private void Print(Report report, string side, IngestResult result)

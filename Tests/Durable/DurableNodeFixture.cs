@@ -25,6 +25,14 @@ public sealed class DurableNodeFixture : NodeFixture
     /// <summary>PostgreSQL itself, not through the proxy, for tests of the adapters on their own.</summary>
     public NpgsqlDataSource CreateDataSource() => NpgsqlDataSource.Create(_postgres);
 
+    /// <summary>A proxy of its own to PostgreSQL, and a data source that goes through it.</summary>
+    public (TcpProxy Proxy, NpgsqlDataSource DataSource) CreateProxiedDataSource()
+    {
+        var proxy = new TcpProxy(PostgresEndPoint());
+        var proxied = new NpgsqlConnectionStringBuilder(_postgres) { Host = "127.0.0.1", Port = proxy.Port };
+        return (proxy, NpgsqlDataSource.Create(proxied.ConnectionString));
+    }
+
     /// <summary>A connection straight to PostgreSQL, not through the proxy, for assertions.</summary>
     public NpgsqlConnection OpenDatabase()
     {

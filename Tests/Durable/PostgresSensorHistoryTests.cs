@@ -34,4 +34,26 @@ public sealed class PostgresSensorHistoryTests(DurableNodeFixture node)
         Assert.Equal(4, node.CountReadings(deviceId));
         await history.StopAsync(CancellationToken.None);
     }
+
+    [Fact]
+    public async Task After_postgres_comes_back_the_first_batch_on_a_connection_lost_while_idle_commits()
+    {
+        var (proxy, dataSource) = node.CreateProxiedDataSource();
+        await using var _ = proxy;
+        await using var __ = dataSource;
+        var options = Options.Create(new HistoryOptions { Writers = 1 });
+        using var history = new PostgresSensorHistory(dataSource, options, NullLogger<PostgresSensorHistory>.Instance);
+        await history.StartAsync(CancellationToken.None);
+        var deviceId = $"history-{Guid.NewGuid():N}";
+        SensorReading At(double timestamp) => new(deviceId, "humidity", 40, "%", 1_694_678_400 + timestamp, "good");
+        await history.AppendAsync(At(0), CancellationToken.None);
+
+        // The writer's open connection is dropped while it has nothing to write, and PostgreSQL is back before the next reading.
+        proxy.Cut();
+        proxy.Restore();
+        await history.AppendAsync(At(1), CancellationToken.None);
+
+        Assert.Equal(2, node.CountReadings(deviceId));
+        await history.StopAsync(CancellationToken.None);
+    }
 }

@@ -119,10 +119,7 @@ public sealed partial class PostgresSensorHistory : BackgroundService, ISensorHi
                 pending.Committed.TrySetException(stopped);
             }
 
-            if (writer.Connection is not null)
-            {
-                await writer.Connection.DisposeAsync();
-            }
+            await CloseConnectionAsync(writer);
         }
     }
 
@@ -138,7 +135,21 @@ public sealed partial class PostgresSensorHistory : BackgroundService, ISensorHi
     {
         try
         {
-            await WriteAsync(writer, batch, cancellationToken);
+            var reusingConnection = writer.Connection is not null;
+            try
+            {
+                await WriteAsync(writer, batch, cancellationToken);
+            }
+            catch (NpgsqlException ex) when (reusingConnection && ex is not PostgresException)
+            {
+                // The connection died while it sat idle (PostgreSQL restarted, the network was cut): one more try
+                // on a fresh connection. Had the first try committed after all, the retry's COPY conflicts and
+                // the merge stores nothing twice.
+                LogStaleConnection(ex);
+                await CloseConnectionAsync(writer);
+                await WriteAsync(writer, batch, cancellationToken);
+            }
+
             foreach (var pending in batch)
             {
                 pending.Committed.TrySetResult();
@@ -147,16 +158,20 @@ public sealed partial class PostgresSensorHistory : BackgroundService, ISensorHi
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             LogBatchFailed(ex, batch.Count);
-            if (writer.Connection is not null)
-            {
-                await writer.Connection.DisposeAsync();
-                writer.Connection = null;
-            }
-
+            await CloseConnectionAsync(writer);
             foreach (var pending in batch)
             {
                 pending.Committed.TrySetException(ex);
             }
+        }
+    }
+
+    private static async Task CloseConnectionAsync(BatchWriter writer)
+    {
+        if (writer.Connection is not null)
+        {
+            await writer.Connection.DisposeAsync();
+            writer.Connection = null;
         }
     }
 
@@ -285,6 +300,9 @@ public sealed partial class PostgresSensorHistory : BackgroundService, ISensorHi
             _partitions[month] = true;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A PostgreSQL connection of the history writer was lost while idle; writing its batch again on a new one")]
+    private partial void LogStaleConnection(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing {Count} readings to PostgreSQL failed; they are not acknowledged and will be resent")]
     private partial void LogBatchFailed(Exception exception, int count);

@@ -52,11 +52,18 @@ public sealed partial class PostgresSensorHistory : BackgroundService, ISensorHi
         });
     }
 
-    public async ValueTask AppendAsync(SensorReading reading, CancellationToken cancellationToken)
+    public ValueTask AppendAsync(SensorReading reading, CancellationToken cancellationToken)
     {
-        var pending = new PendingReading(reading);
-        await _queue.Writer.WriteAsync(pending, cancellationToken);
         // Not cancellable once queued: the writer settles every reading it takes, within one batch.
+        var pending = new PendingReading(reading);
+        return _queue.Writer.TryWrite(pending)
+            ? new ValueTask(pending.Committed.Task)
+            : AppendWhenQueueHasRoomAsync(pending, cancellationToken);
+    }
+
+    private async ValueTask AppendWhenQueueHasRoomAsync(PendingReading pending, CancellationToken cancellationToken)
+    {
+        await _queue.Writer.WriteAsync(pending, cancellationToken);
         await pending.Committed.Task;
     }
 

@@ -1,3 +1,4 @@
+using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.IoT.Grains.Ports;
@@ -55,6 +56,16 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
     private DeviceState State => _state.State;
 
     private string DeviceId => this.GetPrimaryKeyString();
+
+    /// <summary>Compares with the grain's key as stored (UTF-8), without decoding it into a new string per call.</summary>
+    private bool IsThisDevice(string deviceId)
+    {
+        var key = this.GetGrainId().Key.AsSpan();
+        Span<byte> encoded = stackalloc byte[256];
+        return Encoding.UTF8.GetMaxByteCount(deviceId.Length) <= encoded.Length
+            ? key.SequenceEqual(encoded[..Encoding.UTF8.GetBytes(deviceId, encoded)])
+            : deviceId == DeviceId;
+    }
 
     private TimeSpan OfflineAfter => TimeSpan.FromSeconds(_presence.OfflineAfterSeconds);
 
@@ -207,7 +218,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
             return DeviceResult.Refused(ErrorCodes.ValidationFailed, $"a device may report at most {MaxSensorTypes} sensor types");
         }
 
-        var stored = reading.DeviceId == DeviceId ? reading : reading with { DeviceId = DeviceId };
+        var stored = IsThisDevice(reading.DeviceId) ? reading : reading with { DeviceId = DeviceId };
         await _history.AppendAsync(stored, cancellationToken);
 
         if (!State.Latest.TryGetValue(stored.SensorType, out var latest) || latest.Timestamp <= stored.Timestamp)

@@ -30,38 +30,35 @@ public sealed partial class MessageDispatcher(
             result = MessageResult.Refused(ErrorCodes.Forbidden, $"this session may not use '{replyTopic}' as a response topic");
             replyTopic = null;
         }
+        else if (match.Status == RouteMatchStatus.Matched)
+        {
+            // Run here rather than in a helper: one async layer fewer per message.
+            try
+            {
+                result = await match.Route!.Pipeline(new MessageContext(message, match.Route, match.Values));
+            }
+            catch (OperationCanceledException) when (message.CancellationToken.IsCancellationRequested)
+            {
+                result = MessageResult.Failed("the gateway is shutting down");
+            }
+            catch (Exception ex)
+            {
+                LogHandlerFailed(ex, match.Route!.Name, match.Values["device_id"]);
+                result = MessageResult.Failed("the message could not be processed now; send it again");
+            }
+        }
         else
         {
-            result = match.Status switch
-            {
-                RouteMatchStatus.Matched => await RunAsync(message, match),
-                RouteMatchStatus.InvalidParameter => MessageResult.Refused(
+            result = match.Status == RouteMatchStatus.InvalidParameter
+                ? MessageResult.Refused(
                     ErrorCodes.ValidationFailed,
-                    $"'{match.Values[match.InvalidParameterName!]}' is not a valid {match.InvalidParameterName}"),
-                _ => MessageResult.Refused(ErrorCodes.UnknownRoute, $"no route for topic '{message.Topic}'"),
-            };
+                    $"'{match.Values[match.InvalidParameterName!]}' is not a valid {match.InvalidParameterName}")
+                : MessageResult.Refused(ErrorCodes.UnknownRoute, $"no route for topic '{message.Topic}'");
         }
 
         await ReportAsync(message, match, result, replyTopic);
         metrics.MessageHandled(match.Route?.Name ?? "none", result, clock.GetElapsedTime(started));
         return result;
-    }
-
-    private async ValueTask<MessageResult> RunAsync(InboundMessage message, RouteMatch match)
-    {
-        try
-        {
-            return await match.Route!.Pipeline(new MessageContext(message, match.Route, match.Values));
-        }
-        catch (OperationCanceledException) when (message.CancellationToken.IsCancellationRequested)
-        {
-            return MessageResult.Failed("the gateway is shutting down");
-        }
-        catch (Exception ex)
-        {
-            LogHandlerFailed(ex, match.Route!.Name, match.Values["device_id"]);
-            return MessageResult.Failed("the message could not be processed now; send it again");
-        }
     }
 
     private async ValueTask ReportAsync(InboundMessage message, RouteMatch match, MessageResult result, string? replyTopic)

@@ -108,6 +108,19 @@ public sealed class DeviceGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_reading_that_names_another_device_is_stored_under_this_one()
+    {
+        var (device, token) = await RegisteredDevice();
+        var id = device.GetPrimaryKeyString();
+
+        var result = await device.RecordReading(new SensorReading("someone-else", "pressure", 1013, "hPa", 1694678400, "good"), WithToken(token));
+
+        Assert.True(result.IsOk, result.Message);
+        Assert.Equal(id, Assert.Single(fixture.History.Read(id, "pressure")).DeviceId);
+        Assert.Empty(fixture.History.Read("someone-else", "pressure"));
+    }
+
+    [Fact]
     public async Task A_reading_resent_with_the_same_timestamp_is_stored_once()
     {
         var (device, token) = await RegisteredDevice();

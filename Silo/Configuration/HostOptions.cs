@@ -26,8 +26,8 @@ public sealed class OrleansHostOptions
     public int GatewayPort { get; set; } = 30000;
 
     /// <summary>
-    /// Hosts the Orleans dashboard at <c>/dashboard</c>. It profiles every grain call, which costs throughput
-    /// under heavy ingest (see README, Performance).
+    /// Hosts the Orleans dashboard at <c>/dashboard</c>. Its call filter wraps every grain call and it listens to
+    /// Orleans' meters: about 4 % of the node's CPU at 8,000 readings/s (see README, Performance).
     /// </summary>
     public bool Dashboard { get; set; } = true;
 

@@ -29,8 +29,7 @@ public sealed class DurableNodeFixture : NodeFixture
     public (TcpProxy Proxy, NpgsqlDataSource DataSource) CreateProxiedDataSource()
     {
         var proxy = new TcpProxy(PostgresEndPoint());
-        var proxied = new NpgsqlConnectionStringBuilder(_postgres) { Host = "127.0.0.1", Port = proxy.Port };
-        return (proxy, NpgsqlDataSource.Create(proxied.ConnectionString));
+        return (proxy, NpgsqlDataSource.Create(Through(proxy)));
     }
 
     /// <summary>A connection straight to PostgreSQL, not through the proxy, for assertions.</summary>
@@ -53,19 +52,22 @@ public sealed class DurableNodeFixture : NodeFixture
     {
         get
         {
-            var proxied = new NpgsqlConnectionStringBuilder(_postgres) { Host = "127.0.0.1", Port = PostgresProxy.Port };
             return
             [
                 "--Orleans:Clustering=Redis",
                 "--Storage:Provider=Redis",
                 "--History:Provider=Postgres",
                 $"--Redis:ConnectionString={_redis}",
-                $"--Postgres:ConnectionString={proxied.ConnectionString}",
+                $"--Postgres:ConnectionString={Through(PostgresProxy)}",
                 $"--Orleans:ServiceId={_serviceId}",
                 $"--Orleans:ClusterId={_serviceId}",
             ];
         }
     }
+
+    /// <summary>The PostgreSQL connection string, pointed at <paramref name="proxy"/>.</summary>
+    private string Through(TcpProxy proxy) =>
+        new NpgsqlConnectionStringBuilder(_postgres) { Host = "127.0.0.1", Port = proxy.Port }.ConnectionString;
 
     private IPEndPoint PostgresEndPoint()
     {

@@ -231,7 +231,6 @@ public sealed partial class PostgresSensorHistory : BackgroundService, ISensorHi
 
     private static async Task MergeAsync(NpgsqlConnection connection, List<PendingReading> batch, CancellationToken cancellationToken)
     {
-
         var count = batch.Count;
         var deviceIds = new string[count];
         var sensorTypes = new string[count];

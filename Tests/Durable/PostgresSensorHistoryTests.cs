@@ -1,3 +1,5 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Orleans.IoT.Silo.Adapters.Postgres;
@@ -15,7 +17,7 @@ public sealed class PostgresSensorHistoryTests(DurableNodeFixture node)
         await using var dataSource = node.CreateDataSource();
         // One writer that waits long enough for readings appended together to share a batch.
         var options = Options.Create(new HistoryOptions { Writers = 1, MaxBatchDelayMilliseconds = 200 });
-        using var history = new PostgresSensorHistory(dataSource, options, NullLogger<PostgresSensorHistory>.Instance);
+        using var history = NewHistory(dataSource, options);
         await history.StartAsync(CancellationToken.None);
         var deviceId = $"history-{Guid.NewGuid():N}";
         SensorReading At(double timestamp) => new(deviceId, "temperature", timestamp, "celsius", 1_694_678_400 + timestamp, "good");
@@ -42,7 +44,7 @@ public sealed class PostgresSensorHistoryTests(DurableNodeFixture node)
         await using var _ = proxy;
         await using var __ = dataSource;
         var options = Options.Create(new HistoryOptions { Writers = 1 });
-        using var history = new PostgresSensorHistory(dataSource, options, NullLogger<PostgresSensorHistory>.Instance);
+        using var history = NewHistory(dataSource, options);
         await history.StartAsync(CancellationToken.None);
         var deviceId = $"history-{Guid.NewGuid():N}";
         SensorReading At(double timestamp) => new(deviceId, "humidity", 40, "%", 1_694_678_400 + timestamp, "good");
@@ -55,5 +57,11 @@ public sealed class PostgresSensorHistoryTests(DurableNodeFixture node)
 
         Assert.Equal(2, node.CountReadings(deviceId));
         await history.StopAsync(CancellationToken.None);
+    }
+
+    private static PostgresSensorHistory NewHistory(Npgsql.NpgsqlDataSource dataSource, IOptions<HistoryOptions> options)
+    {
+        var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
+        return new PostgresSensorHistory(dataSource, options, new HistoryMetrics(meters), NullLogger<PostgresSensorHistory>.Instance);
     }
 }

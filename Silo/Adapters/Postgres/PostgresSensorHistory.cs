@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -37,19 +38,23 @@ public sealed partial class PostgresSensorHistory : BackgroundService, ISensorHi
     private readonly NpgsqlDataSource _dataSource;
     private readonly HistoryOptions _options;
     private readonly ILogger<PostgresSensorHistory> _logger;
+    private readonly HistoryMetrics _metrics;
     private readonly Channel<PendingReading> _queue;
     private readonly ConcurrentDictionary<DateTime, bool> _partitions = new();
 
-    public PostgresSensorHistory(NpgsqlDataSource dataSource, IOptions<HistoryOptions> options, ILogger<PostgresSensorHistory> logger)
+    public PostgresSensorHistory(
+        NpgsqlDataSource dataSource, IOptions<HistoryOptions> options, HistoryMetrics metrics, ILogger<PostgresSensorHistory> logger)
     {
         _dataSource = dataSource;
         _options = options.Value;
+        _metrics = metrics;
         _logger = logger;
         _queue = Channel.CreateBounded<PendingReading>(new BoundedChannelOptions(_options.QueueCapacity)
         {
             SingleReader = _options.Writers == 1,
             FullMode = BoundedChannelFullMode.Wait,
         });
+        _metrics.ObserveQueue(() => _queue.Reader.Count);
     }
 
     public ValueTask AppendAsync(SensorReading reading, CancellationToken cancellationToken)
@@ -140,6 +145,7 @@ public sealed partial class PostgresSensorHistory : BackgroundService, ISensorHi
 
     private async Task FlushAsync(BatchWriter writer, List<PendingReading> batch, CancellationToken cancellationToken)
     {
+        var started = Stopwatch.GetTimestamp();
         try
         {
             var reusingConnection = writer.Connection is not null;
@@ -157,6 +163,7 @@ public sealed partial class PostgresSensorHistory : BackgroundService, ISensorHi
                 await WriteAsync(writer, batch, cancellationToken);
             }
 
+            _metrics.BatchWritten(batch.Count, Stopwatch.GetElapsedTime(batch[0].QueuedAt, started), Stopwatch.GetElapsedTime(started));
             foreach (var pending in batch)
             {
                 pending.Committed.TrySetResult();
@@ -165,6 +172,7 @@ public sealed partial class PostgresSensorHistory : BackgroundService, ISensorHi
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             LogBatchFailed(ex, batch.Count);
+            _metrics.BatchFailed();
             await CloseConnectionAsync(writer);
             foreach (var pending in batch)
             {
@@ -325,6 +333,8 @@ public sealed partial class PostgresSensorHistory : BackgroundService, ISensorHi
     private sealed class PendingReading(SensorReading reading)
     {
         public SensorReading Reading { get; } = reading;
+
+        public long QueuedAt { get; } = Stopwatch.GetTimestamp();
 
         /// <summary>
         /// Completed by the writer. Continuations run inline: the awaiting grain's continuation only posts itself

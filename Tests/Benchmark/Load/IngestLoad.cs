@@ -34,7 +34,13 @@ public static class IngestLoad
         var window = new MeasurementWindow();
         using var stop = new CancellationTokenSource();
         var perConnection = totalMessagesPerSecond > 0 && connections.Count > 0 ? totalMessagesPerSecond / connections.Count : 0;
-        var running = connections.Select(c => Task.Run(() => c.RunIngestAsync(options.InFlight, options.HeartbeatEvery, window, stop.Token, perConnection))).ToArray();
+        var paced = perConnection > 0;
+        var running = connections.Select(c => Task.Run(() => c.RunIngestAsync(options.InFlight, options.HeartbeatEvery, window, stop.Token, paced))).ToList();
+        if (paced)
+        {
+            running.Add(Pacer.RunAsync(connections, perConnection, options.InFlight, options.HeartbeatEvery, stop.Token));
+        }
+
         await Task.Delay(TimeSpan.FromSeconds(options.WarmupSeconds));
 
         var self = Process.GetCurrentProcess();

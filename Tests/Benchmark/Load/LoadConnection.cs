@@ -22,6 +22,9 @@ public sealed class LoadConnection : IDisposable
     private long _sequence;
     private long _baseSeconds;
     private int _inFlight;
+    private long _pacedStart;
+    private double _pacedInterval;
+    private long _pacedSent;
 
     private LoadConnection(Socket socket, string deviceId)
     {
@@ -77,17 +80,14 @@ public sealed class LoadConnection : IDisposable
     }
 
     /// <summary>
-    /// Publishes readings with <paramref name="inFlight"/> unacknowledged at a time until <paramref name="stop"/>
-    /// is cancelled, then waits (a bounded time) for the last acknowledgements. Every <paramref name="heartbeatEvery"/>th
-    /// message (0: none) is a QoS 1 heartbeat instead of a reading.
+    /// Reads acknowledgements until <paramref name="stop"/> is cancelled, then waits (a bounded time) for the last
+    /// ones. Closed loop (not <paramref name="paced"/>): keeps <paramref name="inFlight"/> QoS 1 messages unacknowledged,
+    /// sending one for each acknowledgement; paced: the <see cref="Pacer"/> sends. Every
+    /// <paramref name="heartbeatEvery"/>th message (0: none) is a QoS 1 heartbeat instead of a reading.
     /// </summary>
-    public async Task RunIngestAsync(int inFlight, int heartbeatEvery, MeasurementWindow window, CancellationToken stop, double messagesPerSecond = 0)
+    public async Task RunIngestAsync(int inFlight, int heartbeatEvery, MeasurementWindow window, CancellationToken stop, bool paced = false)
     {
-        _dataTopic = Encoding.UTF8.GetBytes($"iot/devices/data/{DeviceId}/temperature");
-        _heartbeatTopic = Encoding.UTF8.GetBytes($"iot/devices/heartbeat/{DeviceId}");
-        _baseSeconds = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var paced = messagesPerSecond > 0;
-        var pacer = paced ? PaceAsync(inFlight, heartbeatEvery, messagesPerSecond, stop) : Task.CompletedTask;
+        PrepareTopics();
         try
         {
             if (!paced)
@@ -145,45 +145,41 @@ public sealed class LoadConnection : IDisposable
             Stats.Disconnected |= ex is not OperationCanceledException;
             Stats.Unanswered += Volatile.Read(ref _inFlight);
         }
+    }
 
-        await pacer;
+    /// <summary>When this connection's next paced message is due, in <see cref="Stopwatch"/> ticks.</summary>
+    public long NextDue { get; private set; }
+
+    /// <summary>Fixes the paced schedule: the first message at <paramref name="start"/>, then one every <paramref name="interval"/> ticks.</summary>
+    public void StartPacing(long start, double interval)
+    {
+        PrepareTopics();
+        _pacedStart = start;
+        _pacedInterval = interval;
+        NextDue = start;
     }
 
     /// <summary>
-    /// Open-loop sending for latency: one message every 1/<paramref name="messagesPerSecond"/> seconds on a fixed
-    /// schedule (a late tick sends what it owes at once), never more than <paramref name="inFlight"/> unacknowledged.
+    /// Sends, synchronously, what the schedule owes at <paramref name="now"/> (several when the pacer is late), never
+    /// more than <paramref name="inFlight"/> unacknowledged; a message that does not fit is skipped, not sent later.
     /// </summary>
-    private async Task PaceAsync(int inFlight, int heartbeatEvery, double messagesPerSecond, CancellationToken stop)
+    public void SendDue(long now, int inFlight, int heartbeatEvery)
     {
-        var interval = Stopwatch.Frequency / messagesPerSecond;
-        var start = Stopwatch.GetTimestamp() + (long)(Random.Shared.NextDouble() * interval);
-        long sent = 0;
-        try
+        var due = (long)((now - _pacedStart) / _pacedInterval) + 1 - _pacedSent;
+        var room = inFlight - Volatile.Read(ref _inFlight);
+        var count = (int)Math.Min(due, room);
+        if (count > 0)
         {
-            while (!stop.IsCancellationRequested)
-            {
-                var due = (long)((Stopwatch.GetTimestamp() - start) / interval) + 1 - sent;
-                var room = inFlight - Volatile.Read(ref _inFlight);
-                var count = (int)Math.Min(due, room);
-                if (count > 0)
-                {
-                    await SendAsync(count, heartbeatEvery);
-                    sent += count;
-                }
-                else if (due > 0)
-                {
-                    Stats.Throttled++;
-                    sent += due; // the schedule moves on: a device that cannot send now does not send twice later
-                }
+            _socket.Send(_send.AsSpan(0, WritePublishes(count, heartbeatEvery)));
+            _pacedSent += count;
+        }
+        else if (due > 0)
+        {
+            Stats.Throttled++;
+            _pacedSent += due;
+        }
 
-                var next = start + (long)((sent + 0.5) * interval);
-                var wait = (next - Stopwatch.GetTimestamp()) * 1000.0 / Stopwatch.Frequency;
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(1, wait)), stop);
-            }
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
-        {
-        }
+        NextDue = _pacedStart + (long)Math.Ceiling(_pacedSent * _pacedInterval);
     }
 
     public void Dispose() => _socket.Dispose();
@@ -213,7 +209,10 @@ public sealed class LoadConnection : IDisposable
         }
     }
 
-    private async ValueTask SendAsync(int count, int heartbeatEvery)
+    private async ValueTask SendAsync(int count, int heartbeatEvery) =>
+        await _socket.SendAsync(_send.AsMemory(0, WritePublishes(count, heartbeatEvery)));
+
+    private int WritePublishes(int count, int heartbeatEvery)
     {
         var length = 0;
         for (var i = 0; i < count; i++)
@@ -230,7 +229,17 @@ public sealed class LoadConnection : IDisposable
             Stats.Sent++;
         }
 
-        await _socket.SendAsync(_send.AsMemory(0, length));
+        return length;
+    }
+
+    private void PrepareTopics()
+    {
+        if (_dataTopic.Length == 0)
+        {
+            _dataTopic = Encoding.UTF8.GetBytes($"iot/devices/data/{DeviceId}/temperature");
+            _heartbeatTopic = Encoding.UTF8.GetBytes($"iot/devices/heartbeat/{DeviceId}");
+            _baseSeconds = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        }
     }
 
     /// <summary><c>{"value":21.5,"timestamp":&lt;base&gt;.&lt;sequence µs&gt;}</c>: each reading of a device has its own timestamp.</summary>

@@ -30,5 +30,6 @@ public sealed class PacedIngestScenario : IScenario
         report.Add(Name, "sends_skipped_at_in_flight_limit", result.Throttled);
         report.Add(Name, "refused", Report.Refusals(result.Refusals));
         report.Add(Name, "server_cpu_cores", result.ServerCpu.TotalSeconds / result.Seconds, "cores");
+        report.Add(Name, "loadgen_cpu_cores", result.LoadCpu.TotalSeconds / result.Seconds, "cores");
     }
 }

@@ -87,11 +87,11 @@ public sealed class LoadConnection : IDisposable
     /// </summary>
     public async Task RunIngestAsync(int inFlight, int heartbeatEvery, MeasurementWindow window, CancellationToken stop, bool paced = false)
     {
-        PrepareTopics();
         try
         {
             if (!paced)
             {
+                PrepareTopics();
                 await SendAsync(Math.Min(inFlight, Slots), heartbeatEvery);
             }
 

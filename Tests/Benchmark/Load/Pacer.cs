@@ -5,9 +5,9 @@ namespace Orleans.IoT.Benchmark.Load;
 
 /// <summary>
 /// Open-loop sending for latency: every connection sends one message each 1/rate seconds on a fixed schedule (its
-/// phase random), all from one thread that wakes every millisecond and sends what is due. One thread and a
-/// synchronous send per message keep the load generator's cost per message low; a timer per connection cost
-/// several times as much, and that CPU is taken from the system being measured.
+/// phase random), all from one thread that wakes every millisecond and sends what is due with a synchronous send.
+/// A timer per connection took more of the load generator's CPU (0.57 against 0.48 cores at 10,000 readings/s),
+/// and that CPU is taken from the system being measured.
 /// </summary>
 public static class Pacer
 {

@@ -21,6 +21,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
     private readonly ISensorHistorySink _history;
     private readonly IDeviceCatalog _catalog;
     private readonly IDeviceEventPublisher _events;
+    private readonly PresenceMetrics _presenceMetrics;
     private readonly TimeProvider _clock;
     private readonly PresenceOptions _presence;
     private readonly RateLimitOptions _rateLimit;
@@ -36,6 +37,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
         ISensorHistorySink history,
         IDeviceCatalog catalog,
         IDeviceEventPublisher events,
+        PresenceMetrics metrics,
         TimeProvider clock,
         IOptions<PresenceOptions> presence,
         IOptions<RateLimitOptions> rateLimit,
@@ -46,6 +48,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
         _history = history;
         _catalog = catalog;
         _events = events;
+        _presenceMetrics = metrics;
         _clock = clock;
         _presence = presence.Value;
         _rateLimit = rateLimit.Value;
@@ -71,6 +74,11 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        if (State.Online)
+        {
+            _presenceMetrics.CameOnline();
+        }
+
         if (State.Registered && State.Online)
         {
             // The previous activation's timer died with it; keep watching for silence.
@@ -82,6 +90,11 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        if (State.Online)
+        {
+            _presenceMetrics.WentOffline(); // counted by the silo that activates it next
+        }
+
         if (_unsavedChanges)
         {
             await WriteStateAsync(cancellationToken);
@@ -146,7 +159,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
         State.TokenHash = null;
         State.UpdatedAt = _clock.GetUtcNow();
         var wasOnline = State.Online;
-        State.Online = false;
+        SetOffline();
         StopOfflineTimer();
 
         await WriteStateAsync(cancellationToken);
@@ -333,6 +346,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
         }
 
         State.Online = true;
+        _presenceMetrics.CameOnline();
         return new PresenceChange(DeviceId, true, reason, now);
     }
 
@@ -354,6 +368,15 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
                     LogCatalogPresenceFailed(ex, DeviceId);
                 }
             }
+        }
+    }
+
+    private void SetOffline()
+    {
+        if (State.Online)
+        {
+            State.Online = false;
+            _presenceMetrics.WentOffline();
         }
     }
 
@@ -389,7 +412,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
         {
             if (State.Online)
             {
-                State.Online = false;
+                SetOffline();
                 await WriteStateAsync(cancellationToken);
                 await PublishPresence(new PresenceChange(DeviceId, false, "timeout", now), cancellationToken);
             }

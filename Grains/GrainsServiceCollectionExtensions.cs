@@ -5,13 +5,15 @@ namespace Orleans.IoT.Grains;
 
 public static class GrainsServiceCollectionExtensions
 {
-    /// <summary>The grains' options and clock. Their ports (history, catalog, events) are the host's to add.</summary>
+    /// <summary>The grains' options, clock and metrics. Their ports (history, catalog, events) are the host's to add.</summary>
     public static IServiceCollection AddIoTGrains(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<PresenceOptions>().Bind(configuration.GetSection(PresenceOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection(RateLimitOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<WriteBehindOptions>().Bind(configuration.GetSection(WriteBehindOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.AddSingleton<PresenceMetrics>();
         return services;
     }
 }

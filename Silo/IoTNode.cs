@@ -120,6 +120,8 @@ public static class IoTNode
         PrometheusExport.Configure(meters is { Length: > 0 } ? meters : PrometheusExport.DefaultMeters);
 
         var app = builder.Build();
+        // Created now rather than by the first device grain, so that /metrics shows 0 devices online until then.
+        app.Services.GetRequiredService<PresenceMetrics>();
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
         app.MapMetrics("/metrics");

@@ -24,6 +24,8 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public RecordingEventPublisher Events => Service<RecordingEventPublisher>();
 
+    public PresenceMetrics Presence => Service<PresenceMetrics>();
+
     public async Task InitializeAsync()
     {
         var builder = new InProcessTestClusterBuilder(initialSilosCount: 1);

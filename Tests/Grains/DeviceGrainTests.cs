@@ -205,4 +205,35 @@ public sealed class DeviceGrainTests(ClusterFixture fixture)
         Assert.Equal("timeout", offline.Reason);
         Assert.Equal("offline", (await device.GetSnapshot()).Presence);
     }
+
+    [Fact]
+    public async Task Devices_online_counts_a_device_while_it_is_online_in_whichever_activation_holds_it()
+    {
+        // Devices of the earlier tests fall silent within OfflineAfterSeconds: start from none online.
+        await WaitForDevicesOnline(0);
+        var (device, token) = await RegisteredDevice();
+        Assert.Equal(1, fixture.Presence.Online);
+
+        await device.Cast<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+        await WaitForDevicesOnline(0);
+        Assert.Equal("online", (await device.GetSnapshot()).Presence); // a new activation, counted again
+        Assert.Equal(1, fixture.Presence.Online);
+
+        await WaitForDevicesOnline(0); // silent: offline
+        Assert.True((await device.Heartbeat(DeviceMetrics.None, WithToken(token))).IsOk);
+        Assert.Equal(1, fixture.Presence.Online);
+        Assert.True((await device.Unregister(WithToken(token))).IsOk);
+        Assert.Equal(0, fixture.Presence.Online);
+    }
+
+    private async Task WaitForDevicesOnline(long expected)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(ClusterFixture.OfflineAfterSeconds + 5);
+        while (fixture.Presence.Online != expected && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(expected, fixture.Presence.Online);
+    }
 }

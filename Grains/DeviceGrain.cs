@@ -37,7 +37,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
         ISensorHistorySink history,
         IDeviceCatalog catalog,
         IDeviceEventPublisher events,
-        PresenceMetrics metrics,
+        PresenceMetrics presenceMetrics,
         TimeProvider clock,
         IOptions<PresenceOptions> presence,
         IOptions<RateLimitOptions> rateLimit,
@@ -48,7 +48,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
         _history = history;
         _catalog = catalog;
         _events = events;
-        _presenceMetrics = metrics;
+        _presenceMetrics = presenceMetrics;
         _clock = clock;
         _presence = presence.Value;
         _rateLimit = rateLimit.Value;

@@ -94,7 +94,6 @@ public static class IoTNode
         if (postgres is not null)
         {
             services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
-            services.AddMetrics();
             services.AddSingleton<HistoryMetrics>();
             services.AddSingleton<PostgresSensorHistory>();
             services.AddSingleton<ISensorHistorySink>(sp => sp.GetRequiredService<PostgresSensorHistory>());

@@ -3,6 +3,10 @@ namespace Orleans.IoT.Grains.Ports;
 /// <summary>The queryable list of devices, written when a registration or presence changes.</summary>
 public interface IDeviceCatalog
 {
+    /// <summary>
+    /// Records the device's latest entry. The adapter may queue it and write entries in batches, retrying until they
+    /// are stored (a newer entry for the same device replaces a queued one); a store failure never fails the caller.
+    /// </summary>
     ValueTask UpsertAsync(DeviceCatalogEntry entry, CancellationToken cancellationToken);
 }
 

@@ -20,6 +20,7 @@ public static class GatewayServiceCollectionExtensions
     {
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<MqttOptions>().Bind(configuration.GetSection(MqttOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ValidationOptions>().Bind(configuration.GetSection(ValidationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DeviceServerConfigOptions>().Bind(configuration.GetSection(DeviceServerConfigOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddMetrics();
@@ -42,6 +43,8 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<IDeviceAuthenticator, GrainDeviceAuthenticator>();
         services.AddSingleton<SubscriptionInterest>();
         services.AddSingleton<EmbeddedBrokerServer>();
+        services.AddSingleton<ConnectedSessions>();
+        services.AddSingleton<IDeviceSessions>(sp => sp.GetRequiredService<ConnectedSessions>());
         services.AddSingleton<IOutboundPublisher>(sp => sp.GetRequiredService<EmbeddedBrokerServer>());
         services.AddHostedService<EmbeddedBroker>();
         services.AddSingleton<BrokerHealthCheck>();

@@ -30,6 +30,14 @@ public interface IDeviceGrain : IGrainWithStringKey
     [Alias("authenticate"), ReadOnly]
     Task<bool> Authenticate(string token);
 
+    /// <summary>True when this device is registered (its id is then its own, also as an MQTT client id).</summary>
+    [Alias("is-registered"), ReadOnly]
+    Task<bool> IsRegistered();
+
+    /// <summary>Writes what is waiting to be written behind, before the silo stops.</summary>
+    [Alias("flush")]
+    Task FlushState(CancellationToken cancellationToken = default);
+
     [Alias("snapshot"), ReadOnly]
     Task<DeviceSnapshot> GetSnapshot();
 }

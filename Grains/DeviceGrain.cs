@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.IoT.Grains.Ports;
 using Orleans.Runtime;
+using Orleans.Storage;
 
 namespace Orleans.IoT.Grains;
 
@@ -22,6 +23,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
     private readonly IDeviceCatalog _catalog;
     private readonly IDeviceEventPublisher _events;
     private readonly PresenceMetrics _presenceMetrics;
+    private readonly WriteBehindFlush _writeBehindFlush;
     private readonly TimeProvider _clock;
     private readonly PresenceOptions _presence;
     private readonly RateLimitOptions _rateLimit;
@@ -38,6 +40,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
         IDeviceCatalog catalog,
         IDeviceEventPublisher events,
         PresenceMetrics presenceMetrics,
+        WriteBehindFlush writeBehindFlush,
         TimeProvider clock,
         IOptions<PresenceOptions> presence,
         IOptions<RateLimitOptions> rateLimit,
@@ -49,6 +52,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
         _catalog = catalog;
         _events = events;
         _presenceMetrics = presenceMetrics;
+        _writeBehindFlush = writeBehindFlush;
         _clock = clock;
         _presence = presence.Value;
         _rateLimit = rateLimit.Value;
@@ -123,6 +127,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
 
         var token = DeviceToken.Create();
         var at = _clock.GetUtcNow();
+        var previous = State.Copy();
         State.Registered = true;
         State.Name = request.Name;
         State.Type = request.Type;
@@ -136,7 +141,17 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
         State.RegisteredAt = now;
         var presenceChange = MarkSeen(now, "registered");
 
-        await WriteStateAsync(cancellationToken);
+        try
+        {
+            await WriteStateAsync(cancellationToken);
+        }
+        catch
+        {
+            // Nothing was stored, so nothing changed: the old token stays valid and the device may register again.
+            RestoreState(previous);
+            throw;
+        }
+
         await PublishPresence(presenceChange, cancellationToken);
         if (presenceChange is null)
         {
@@ -155,14 +170,24 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
         }
 
         var now = Now();
+        var previous = State.Copy();
         State.Registered = false;
         State.TokenHash = null;
         State.UpdatedAt = _clock.GetUtcNow();
         var wasOnline = State.Online;
         SetOffline();
-        StopOfflineTimer();
 
-        await WriteStateAsync(cancellationToken);
+        try
+        {
+            await WriteStateAsync(cancellationToken);
+        }
+        catch
+        {
+            RestoreState(previous);
+            throw;
+        }
+
+        StopOfflineTimer();
         await _catalog.UpsertAsync(CatalogEntry(), cancellationToken);
         if (wasOnline)
         {
@@ -232,7 +257,14 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
         }
 
         var stored = IsThisDevice(reading.DeviceId) ? reading : reading with { DeviceId = DeviceId };
-        await _history.AppendAsync(stored, cancellationToken);
+        try
+        {
+            await _history.AppendAsync(stored, cancellationToken);
+        }
+        catch (ReadingRefusedException)
+        {
+            return DeviceResult.Refused(ErrorCodes.InternalError, "the history store refused this reading");
+        }
 
         if (!State.Latest.TryGetValue(stored.SensorType, out var latest) || latest.Timestamp <= stored.Timestamp)
         {
@@ -240,12 +272,44 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
         }
 
         await SeenAsync("data", cancellationToken);
-        await _events.ReadingRecorded(stored, cancellationToken);
+        try
+        {
+            await _events.ReadingRecorded(stored, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The reading is stored: failing the message now would only make the device send it again.
+            LogEventFailed(ex, DeviceId, "reading");
+        }
+
         return DeviceResult.Ok;
     }
 
-    public Task<bool> Authenticate(string token) =>
-        Task.FromResult(State.Registered && DeviceToken.Matches(token, State.TokenHash));
+    public Task<bool> Authenticate(string token) => Task.FromResult(IsRegisteredOrLeave() && DeviceToken.Matches(token, State.TokenHash));
+
+    public Task<bool> IsRegistered() => Task.FromResult(IsRegisteredOrLeave());
+
+    public async Task FlushState(CancellationToken cancellationToken)
+    {
+        if (_unsavedChanges)
+        {
+            await WriteStateAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Whether the device is registered. An unregistered device's grain (a look-up of a random client id or device id,
+    /// say) leaves memory as soon as it is idle instead of staying active until collected.
+    /// </summary>
+    private bool IsRegisteredOrLeave()
+    {
+        if (!State.Registered && !_unsavedChanges)
+        {
+            DeactivateOnIdle();
+        }
+
+        return State.Registered;
+    }
 
     public Task<DeviceSnapshot> GetSnapshot() => Task.FromResult(new DeviceSnapshot(
         DeviceId,
@@ -305,7 +369,12 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
             return;
         }
 
-        _unsavedChanges = true;
+        if (!_unsavedChanges)
+        {
+            _unsavedChanges = true;
+            _writeBehindFlush.Add(DeviceId);
+        }
+
         _writeBehindTimer ??= this.RegisterGrainTimer(
             WriteBehindAsync,
             new GrainTimerCreationOptions(TimeSpan.FromSeconds(_writeBehind.WriteBehindSeconds), Timeout.InfiniteTimeSpan));
@@ -329,10 +398,47 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
         }
     }
 
+    /// <summary>Writes the state; a storage that cannot take it is a passing fault (the message may be sent again).</summary>
     private async Task WriteStateAsync(CancellationToken cancellationToken)
     {
-        await _state.WriteStateAsync(cancellationToken);
-        _unsavedChanges = false;
+        try
+        {
+            await _state.WriteStateAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            if (ex is InconsistentStateException)
+            {
+                // The stored state moved on without this activation: read it afresh on the next call.
+                DeactivateOnIdle();
+            }
+
+            throw new PassingFaultException("the device's state could not be stored", ex);
+        }
+
+        if (_unsavedChanges)
+        {
+            _unsavedChanges = false;
+            _writeBehindFlush.Remove(DeviceId);
+        }
+    }
+
+    /// <summary>Goes back to <paramref name="previous"/> after a change could not be stored, the online gauge with it.</summary>
+    private void RestoreState(DeviceState previous)
+    {
+        if (State.Online != previous.Online)
+        {
+            if (previous.Online)
+            {
+                _presenceMetrics.CameOnline();
+            }
+            else
+            {
+                _presenceMetrics.WentOffline();
+            }
+        }
+
+        _state.State = previous;
     }
 
     /// <summary>Records that the device was heard from; returns the presence change when it just came online.</summary>
@@ -353,21 +459,24 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
     /// <summary>Announces a presence transition and records it in the catalog.</summary>
     private async ValueTask PublishPresence(PresenceChange? change, CancellationToken cancellationToken)
     {
-        if (change is not null)
+        if (change is null)
+        {
+            return;
+        }
+
+        try
         {
             await _events.PresenceChanged(change, cancellationToken);
-            if (State.Registered)
-            {
-                try
-                {
-                    await _catalog.UpsertAsync(CatalogEntry(), cancellationToken);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    // The grain holds the truth; the catalog catches up at the next transition or registration.
-                    LogCatalogPresenceFailed(ex, DeviceId);
-                }
-            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The transition is stored; the event is not worth failing the device's message for.
+            LogEventFailed(ex, DeviceId, "presence");
+        }
+
+        if (State.Registered)
+        {
+            await _catalog.UpsertAsync(CatalogEntry(), cancellationToken);
         }
     }
 
@@ -451,8 +560,8 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
     [LoggerMessage(Level = LogLevel.Information, Message = "Device {DeviceId} registered (renewal: {Renewal})")]
     private partial void LogRegistered(string deviceId, bool renewal);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record the presence of device {DeviceId} in the catalog")]
-    private partial void LogCatalogPresenceFailed(Exception exception, string deviceId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not publish the {Event} event of device {DeviceId}")]
+    private partial void LogEventFailed(Exception exception, string deviceId, string @event);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device {DeviceId} unregistered")]
     private partial void LogUnregistered(string deviceId);

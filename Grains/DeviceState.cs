@@ -21,4 +21,13 @@ public sealed class DeviceState
     [Id(14)] public string? StatusExtraJson { get; set; }
     [Id(15)] public DeviceMetrics Metrics { get; set; } = DeviceMetrics.None;
     [Id(16)] public Dictionary<string, SensorReading> Latest { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>A copy to go back to when a change cannot be stored.</summary>
+    public DeviceState Copy()
+    {
+        var copy = (DeviceState)MemberwiseClone();
+        copy.Capabilities = [.. Capabilities];
+        copy.Latest = new Dictionary<string, SensorReading>(Latest, StringComparer.Ordinal);
+        return copy;
+    }
 }

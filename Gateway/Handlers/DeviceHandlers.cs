@@ -9,9 +9,13 @@ namespace Orleans.IoT.Gateway.Handlers;
 public sealed class DeviceHandlers(
     DeviceGrains grains,
     IOutboundPublisher outbound,
+    IDeviceSessions sessions,
     IOptions<DeviceServerConfigOptions> serverConfig,
+    IOptions<ValidationOptions> validation,
     TimeProvider clock)
 {
+    private readonly double _maxClockSkewSeconds = validation.Value.MaxClockSkewSeconds;
+
     public async ValueTask<MessageResult> Register(MessageContext context)
     {
         if (!RequestReader.TryReadRegistration(context.Json, out var request, out var error))
@@ -26,8 +30,11 @@ public sealed class DeviceHandlers(
             return Refused(outcome.Result);
         }
 
+        sessions.TokenRotated(deviceId, outcome.AuthToken!, context.Message.SessionId);
         var response = Payloads.RegisterResponse(deviceId, outcome.AuthToken!, outcome.Timestamp, serverConfig.Value);
-        await outbound.PublishAsync(new OutboundMessage(OutboundTopics.RegisterResponse(deviceId), response, 1), context.CancellationToken);
+        await outbound.PublishAsync(
+            new OutboundMessage(OutboundTopics.RegisterResponse(deviceId), response, 1, OnlyForSession: context.Message.SessionId ?? string.Empty),
+            context.CancellationToken);
         return MessageResult.Accepted(response);
     }
 
@@ -42,6 +49,7 @@ public sealed class DeviceHandlers(
 
         var response = Payloads.UnregisterResponse(deviceId, Now());
         await outbound.PublishAsync(new OutboundMessage(OutboundTopics.UnregisterResponse(deviceId), response, 1), context.CancellationToken);
+        sessions.Unregistered(deviceId);
         return MessageResult.Accepted(response);
     }
 
@@ -70,7 +78,7 @@ public sealed class DeviceHandlers(
     public async ValueTask<MessageResult> SensorData(MessageContext context)
     {
         var deviceId = context.DeviceId!;
-        if (!RequestReader.TryReadReading(context.Json, deviceId, context.Values.Required("sensor_type"), Now(), out var reading, out var error))
+        if (!RequestReader.TryReadReading(context.Json, deviceId, context.Values.Required("sensor_type"), Now(), _maxClockSkewSeconds, out var reading, out var error))
         {
             return MessageResult.Refused(ErrorCodes.ValidationFailed, error);
         }

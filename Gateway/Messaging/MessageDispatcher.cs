@@ -17,6 +17,9 @@ public sealed partial class MessageDispatcher(
     GatewayMetrics metrics,
     ILogger<MessageDispatcher> logger)
 {
+    /// <summary>Messages that failed for a passing fault since the last one that was handled: logged when the run starts and ends.</summary>
+    private int _passingFaults;
+
     public TopicRouter Router => router;
 
     public async ValueTask<MessageResult> DispatchAsync(InboundMessage message)
@@ -27,7 +30,7 @@ public sealed partial class MessageDispatcher(
         var replyTopic = message.ResponseTopic;
         if (replyTopic is not null && !TopicAccessPolicy.CanSubscribe(message.Session, replyTopic))
         {
-            result = MessageResult.Refused(ErrorCodes.Forbidden, $"this session may not use '{replyTopic}' as a response topic");
+            result = MessageResult.Refused(ErrorCodes.Forbidden, "this session may not use that response topic");
             replyTopic = null;
         }
         else if (match.Status == RouteMatchStatus.Matched)
@@ -41,19 +44,35 @@ public sealed partial class MessageDispatcher(
             {
                 result = MessageResult.Failed("the gateway is shutting down");
             }
+            catch (Exception ex) when (Failures.IsPassing(ex))
+            {
+                if (Interlocked.Increment(ref _passingFaults) == 1)
+                {
+                    LogPassingFaultsStarted(match.Route!.Name, ex.GetType().Name, ex.Message);
+                }
+
+                result = MessageResult.Failed("the message could not be processed now; send it again");
+            }
             catch (Exception ex)
             {
-                LogHandlerFailed(ex, match.Route!.Name, match.Values["device_id"]);
-                result = MessageResult.Failed("the message could not be processed now; send it again");
+                LogInternalError(ex, match.Route!.Name, message.Topic);
+                result = MessageResult.Refused(ErrorCodes.InternalError, "the message could not be processed");
             }
         }
         else
         {
             result = match.Status == RouteMatchStatus.InvalidParameter
-                ? MessageResult.Refused(
-                    ErrorCodes.ValidationFailed,
-                    $"'{match.Values[match.InvalidParameterName!]}' is not a valid {match.InvalidParameterName}")
-                : MessageResult.Refused(ErrorCodes.UnknownRoute, $"no route for topic '{message.Topic}'");
+                ? MessageResult.Refused(ErrorCodes.ValidationFailed, $"the topic's {match.InvalidParameterName} is not valid")
+                : MessageResult.Refused(ErrorCodes.UnknownRoute, "no route for this topic");
+        }
+
+        if (result.Outcome != MessageOutcome.Failed && Volatile.Read(ref _passingFaults) > 0)
+        {
+            var failed = Interlocked.Exchange(ref _passingFaults, 0);
+            if (failed > 0)
+            {
+                LogPassingFaultsEnded(failed);
+            }
         }
 
         await ReportAsync(message, match, result, replyTopic);
@@ -85,7 +104,7 @@ public sealed partial class MessageDispatcher(
                 var reply = result.Outcome == MessageOutcome.Accepted
                     ? (result.Reply.IsEmpty ? Payloads.Acknowledged("accepted", now) : result.Reply)
                     : error;
-                await outbound.PublishAsync(new OutboundMessage(replyTopic, reply, 1, message.CorrelationData));
+                await outbound.PublishAsync(new OutboundMessage(replyTopic, reply, 1, message.CorrelationData, OnlyForSession: message.SessionId));
             }
         }
         catch (Exception ex)
@@ -94,8 +113,14 @@ public sealed partial class MessageDispatcher(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Route {Route} failed for device {DeviceId}")]
-    private partial void LogHandlerFailed(Exception exception, string route, string? deviceId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Messages are failing for a passing fault and are not acknowledged, so devices send them again; first on route {Route}: {ExceptionType}: {Reason}")]
+    private partial void LogPassingFaultsStarted(string route, string exceptionType, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Messages are handled again after {Count} failed for a passing fault")]
+    private partial void LogPassingFaultsEnded(int count);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Route {Route} failed for a message on {Topic}; refused with internal_error and acknowledged")]
+    private partial void LogInternalError(Exception exception, string route, string topic);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not publish the outcome of a message on {Topic}")]
     private partial void LogReportFailed(Exception exception, string topic);

@@ -13,8 +13,8 @@ public static class RequestReader
     public const int MaxTextLength = 256;
     public const int MaxCapabilities = 64;
 
-    /// <summary>Latest Unix time a reading may carry (9999-12-31).</summary>
-    public const double MaxTimestamp = 253_402_300_799;
+    /// <summary>The earliest Unix time a reading may carry: 2000-01-01 (DESIGN §2 input rules).</summary>
+    public const double MinTimestamp = 946_684_800;
 
     private static readonly HashSet<string> CredentialFields = new(StringComparer.Ordinal) { "auth_token", "provision_key" };
 
@@ -83,7 +83,15 @@ public static class RequestReader
         return true;
     }
 
-    public static bool TryReadReading(JsonElement json, string deviceId, string sensorType, double receivedAt, [NotNullWhen(true)] out SensorReading? reading, [NotNullWhen(false)] out string? error)
+    /// <summary>A reading; its timestamp must lie between <see cref="MinTimestamp"/> and <paramref name="receivedAt"/> plus <paramref name="maxClockSkewSeconds"/>.</summary>
+    public static bool TryReadReading(
+        JsonElement json,
+        string deviceId,
+        string sensorType,
+        double receivedAt,
+        double maxClockSkewSeconds,
+        [NotNullWhen(true)] out SensorReading? reading,
+        [NotNullWhen(false)] out string? error)
     {
         reading = null;
         if (!json.TryGetProperty("value", out var valueElement) || valueElement.ValueKind == JsonValueKind.Null)
@@ -105,9 +113,9 @@ public static class RequestReader
             return false;
         }
 
-        if (timestamp is < 0 or > MaxTimestamp)
+        if (timestamp < MinTimestamp || timestamp > receivedAt + maxClockSkewSeconds)
         {
-            error = "'timestamp' must be Unix seconds between 0 and 253402300799";
+            error = $"'timestamp' must be Unix seconds from {MinTimestamp} (2000-01-01) to at most {maxClockSkewSeconds} s after receipt";
             return false;
         }
 

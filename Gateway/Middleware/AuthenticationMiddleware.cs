@@ -7,7 +7,8 @@ namespace Orleans.IoT.Gateway.Middleware;
 /// <summary>
 /// Establishes the message's <see cref="Credential"/> and enforces who may publish on the route:
 /// a device session only on its own topics, operator routes only for operators. Device tokens are
-/// passed on for the device grain to verify; operator and provisioning keys are checked here.
+/// passed on for the device grain to verify; operator and provisioning keys are checked here, and a
+/// message that carries no credential the route could accept is refused here, without a grain call.
 /// </summary>
 public sealed class AuthenticationMiddleware(OperatorDirectory directory) : IMessageMiddleware
 {
@@ -40,8 +41,16 @@ public sealed class AuthenticationMiddleware(OperatorDirectory directory) : IMes
             return next(context);
         }
 
-        var mayProvision = session.Kind == SessionKind.Provisioning
-            || directory.VerifyProvisioningKey(RequestReader.OptionalString(context.Json, "provision_key"));
+        var mayProvision = context.Route.Publisher == PublisherKind.Provisioning
+            && (session.Kind == SessionKind.Provisioning
+                || directory.VerifyProvisioningKey(RequestReader.OptionalString(context.Json, "provision_key")));
+        if (!mayProvision && offeredToken is null)
+        {
+            return Refuse(context.Route.Publisher == PublisherKind.Provisioning
+                ? MessageResult.Refused(ErrorCodes.Unauthorized, "registration needs a valid provisioning key")
+                : MessageResult.Refused(ErrorCodes.Unauthorized, "this message needs the device's auth_token"));
+        }
+
         context.Credential = new Credential(mayProvision ? CredentialKind.Provisioning : CredentialKind.Anonymous, offeredToken);
         return next(context);
     }

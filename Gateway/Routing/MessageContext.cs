@@ -30,6 +30,7 @@ public sealed class MessageContext
 }
 
 /// <summary>A message as the transport received it, with nothing of the transport's own types.</summary>
+/// <param name="SessionId">The transport session (MQTT client id) it came from, when there is one.</param>
 public sealed record InboundMessage(
     string Topic,
     ReadOnlyMemory<byte> Payload,
@@ -38,4 +39,5 @@ public sealed record InboundMessage(
     string? ResponseTopic = null,
     ReadOnlyMemory<byte> CorrelationData = default,
     string? AuthTokenProperty = null,
-    CancellationToken CancellationToken = default);
+    CancellationToken CancellationToken = default,
+    string? SessionId = null);

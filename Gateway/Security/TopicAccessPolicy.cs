@@ -3,15 +3,16 @@ using Orleans.IoT.Gateway.Routing;
 namespace Orleans.IoT.Gateway.Security;
 
 /// <summary>
-/// Which topics a session may subscribe to (and so name as an MQTT 5 response topic):
-/// operators anything; a device its own subtree <c>iot/devices/{id}/...</c>; a provisioning or
-/// anonymous session only the exact reply topics of a registration.
+/// Which topics a session may subscribe to (and so name as an MQTT 5 response topic), by DESIGN §2 "Sessions and
+/// replies": operators anything; a device its own subtree <c>iot/devices/{id}/...</c>; a provisioning or anonymous
+/// session only filters that match nothing but one device's registration replies (<c>iot/devices/{id}/register/</c>
+/// then <c>response</c>, <c>error</c>, <c>+</c> or <c>#</c>).
 /// </summary>
 public static class TopicAccessPolicy
 {
     public const string DevicesPrefix = "iot/devices/";
 
-    private static readonly string[] RegistrationReplies = ["register/response", "register/error", "unregister/response", "errors"];
+    private static readonly string[] RegistrationReplies = ["register/response", "register/error", "register/+", "register/#"];
 
     public static bool CanSubscribe(SessionIdentity session, string filter)
     {
@@ -33,14 +34,14 @@ public static class TopicAccessPolicy
         || topic.StartsWith("analytics/", StringComparison.Ordinal)
         || topic.StartsWith('$');
 
-    private static bool IsRegistrationReply(string topic)
+    private static bool IsRegistrationReply(string filter)
     {
-        if (!topic.StartsWith(DevicesPrefix, StringComparison.Ordinal) || topic.AsSpan().ContainsAny('+', '#'))
+        if (!filter.StartsWith(DevicesPrefix, StringComparison.Ordinal))
         {
             return false;
         }
 
-        var rest = topic.AsSpan(DevicesPrefix.Length);
+        var rest = filter.AsSpan(DevicesPrefix.Length);
         var slash = rest.IndexOf('/');
         if (slash <= 0 || !Identifiers.IsDeviceId(rest[..slash]))
         {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.Hosting;
@@ -19,7 +20,9 @@ namespace Orleans.IoT.Gateway.Transport;
 
 /// <summary>
 /// The gateway as the broker: devices connect here and are authenticated at CONNECT; every publish on a
-/// reserved topic goes through the router and is acknowledged with the outcome's reason code.
+/// reserved topic goes through the router and is acknowledged with the outcome's reason code. A registered
+/// device's client id belongs to that device, and a message meant for one session (a registration's token)
+/// reaches only it and operators (DESIGN §2 "Sessions and replies").
 /// </summary>
 public sealed partial class EmbeddedBroker : IHostedService, IDisposable
 {
@@ -31,14 +34,25 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
     private readonly MessageDispatcher _dispatcher;
     private readonly GatewayMetrics _metrics;
     private readonly ILogger<EmbeddedBroker> _logger;
+    private readonly EmbeddedBrokerServer _brokerServer;
     private readonly MqttServer _server;
     private readonly SubscriptionInterest _interest;
-    private readonly ConcurrentDictionary<string, SessionIdentity> _connecting = new(StringComparer.Ordinal);
+    private readonly ConnectedSessions _sessions;
+
+    /// <summary>
+    /// Identities proven at CONNECT, until the connection is established. Keyed by the connection too, not the client id
+    /// alone, so that two CONNECTs racing on one client id cannot swap identities.
+    /// </summary>
+    private readonly ConcurrentDictionary<(string ClientId, EndPoint? RemoteEndPoint), BrokerSession> _connecting = new();
+
     private readonly CancellationTokenSource _stopping = new();
+    private int _inFlight;
+    private volatile bool _draining;
 
     public EmbeddedBroker(
         EmbeddedBrokerServer server,
         SubscriptionInterest interest,
+        ConnectedSessions sessions,
         IOptions<MqttOptions> options,
         OperatorDirectory directory,
         IDeviceAuthenticator devices,
@@ -53,8 +67,10 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
         _metrics = metrics;
         _logger = logger;
 
+        _brokerServer = server;
         _server = server.Server;
         _interest = interest;
+        _sessions = sessions;
         _server.ValidatingConnectionAsync += ValidateConnectionAsync;
         _server.ClientConnectedAsync += OnClientConnectedAsync;
         _server.ClientDisconnectedAsync += OnClientDisconnectedAsync;
@@ -65,6 +81,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
             return Task.CompletedTask;
         };
         _server.InterceptingPublishAsync += InterceptPublishAsync;
+        _server.InterceptingClientEnqueueAsync += InterceptEnqueueAsync;
     }
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -77,8 +94,27 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
         }
     }
 
+    /// <summary>
+    /// Drains: no new connections or messages are taken (a message arriving now is left unacknowledged, so its device
+    /// sends it again), the messages already being handled finish and are acknowledged, bounded by the host's shutdown
+    /// timeout, and only then the connections close.
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        _draining = true;
+        _server.AcceptNewConnections = false;
+        try
+        {
+            while (Volatile.Read(ref _inFlight) > 0)
+            {
+                await Task.Delay(10, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            LogDrainTimedOut(Volatile.Read(ref _inFlight));
+        }
+
         await _stopping.CancelAsync();
         if (_server.IsStarted)
         {
@@ -111,8 +147,16 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
                 return;
             }
 
-            e.SessionItems[IdentityKey] = identity;
-            _connecting[clientId] = identity;
+            if (identity.Kind != SessionKind.Device && clientId == e.ClientId && await IsRegisteredDeviceAsync(clientId, e.CancellationToken))
+            {
+                // The id belongs to that device: without its credentials no one may push it off or inherit its session.
+                e.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
+                return;
+            }
+
+            var session = new BrokerSession(clientId, identity);
+            e.SessionItems[IdentityKey] = session;
+            _connecting[(clientId, e.RemoteEndPoint)] = session;
         }
         catch (Exception ex)
         {
@@ -120,6 +164,10 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
             e.ReasonCode = MqttConnectReasonCode.ServerUnavailable;
         }
     }
+
+    private async ValueTask<bool> IsRegisteredDeviceAsync(string clientId, CancellationToken cancellationToken) =>
+        Identifiers.IsDeviceId(clientId)
+        && (_sessions.IsDeviceConnected(clientId) || await _devices.IsRegisteredAsync(clientId, cancellationToken));
 
     /// <summary>
     /// Gives a client that sent an empty client id one: its device id when it logs in as a device, else a
@@ -189,9 +237,10 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
     private Task OnClientConnectedAsync(ClientConnectedEventArgs e)
     {
         // A resumed session keeps its old items; the identity proven by this CONNECT replaces the old one.
-        if (_connecting.TryRemove(e.ClientId, out var identity))
+        if (_connecting.TryRemove((e.ClientId, e.RemoteEndPoint), out var session))
         {
-            e.SessionItems[IdentityKey] = identity;
+            e.SessionItems[IdentityKey] = session;
+            _sessions.Connected(session);
         }
 
         _metrics.ConnectionOpened();
@@ -200,8 +249,24 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
 
     private Task OnClientDisconnectedAsync(ClientDisconnectedEventArgs e)
     {
+        if (e.SessionItems[IdentityKey] is BrokerSession session)
+        {
+            _sessions.Disconnected(session);
+        }
+
         _interest.Disconnected(e.ClientId);
         _metrics.ConnectionClosed();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>A message meant for one session (a registration's token) is delivered to it and to operators only.</summary>
+    private Task InterceptEnqueueAsync(InterceptingClientApplicationMessageEnqueueEventArgs e)
+    {
+        if (_brokerServer.IsOnlyFor(e.ApplicationMessage, out var sessionId))
+        {
+            e.AcceptEnqueue = e.ReceiverClientId == sessionId || _sessions.IsOperator(e.ReceiverClientId);
+        }
+
         return Task.CompletedTask;
     }
 
@@ -228,6 +293,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
         }
 
         // Throwing here would drop the client: every failure becomes an outcome instead.
+        Interlocked.Increment(ref _inFlight);
         try
         {
             var identity = IdentityOf(e.SessionItems);
@@ -238,7 +304,14 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
             }
 
             e.ProcessPublish = false;
-            var result = await _dispatcher.DispatchAsync(ToInbound(message, identity));
+            if (_draining)
+            {
+                // Not acknowledged: the device sends it again to a node that is not stopping.
+                e.CloseConnection = message.QualityOfServiceLevel != MqttQualityOfServiceLevel.AtMostOnce;
+                return;
+            }
+
+            var result = await _dispatcher.DispatchAsync(ToInbound(message, identity, e.ClientId));
             switch (result.Outcome)
             {
                 case MessageOutcome.Accepted:
@@ -246,7 +319,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
                     break;
                 case MessageOutcome.Refused:
                     e.Response.ReasonCode = AckReasonCodes.For(result.ErrorCode);
-                    e.Response.ReasonString = $"{result.ErrorCode}: {result.Message}";
+                    e.Response.ReasonString = ReasonStrings.Of(result.ErrorCode!, result.Message);
                     break;
                 default:
                     // Not acknowledged: only a reconnect makes an MQTT client resend, so end the connection.
@@ -261,9 +334,13 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
             e.ProcessPublish = false;
             e.CloseConnection = e.ApplicationMessage.QualityOfServiceLevel != MqttQualityOfServiceLevel.AtMostOnce;
         }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
     }
 
-    private InboundMessage ToInbound(MqttApplicationMessage message, SessionIdentity identity)
+    private InboundMessage ToInbound(MqttApplicationMessage message, SessionIdentity identity, string clientId)
     {
         var payload = message.Payload;
         string? tokenProperty = null;
@@ -286,11 +363,12 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
             string.IsNullOrEmpty(message.ResponseTopic) ? null : message.ResponseTopic,
             message.CorrelationData,
             tokenProperty,
-            _stopping.Token);
+            _stopping.Token,
+            clientId);
     }
 
     private static SessionIdentity IdentityOf(System.Collections.IDictionary items) =>
-        items[IdentityKey] as SessionIdentity ?? SessionIdentity.Anonymous;
+        (items[IdentityKey] as BrokerSession)?.Identity ?? SessionIdentity.Anonymous;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "MQTT broker listening on {Address}:{Port}")]
     private partial void LogListening(string address, int port);
@@ -303,5 +381,8 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Publish from client {ClientId} failed")]
     private partial void LogPublishFailed(Exception exception, string clientId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping with {Count} messages still being handled; they are not acknowledged and will be sent again")]
+    private partial void LogDrainTimedOut(int count);
 
 }

@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MQTTnet;
@@ -18,6 +20,9 @@ namespace Orleans.IoT.Gateway.Transport;
 public sealed partial class EmbeddedBrokerServer : IOutboundPublisher, IDisposable
 {
     private readonly ILogger<EmbeddedBrokerServer> _logger;
+
+    /// <summary>Messages that only one session (and operators) may receive, by the message object MQTTnet dispatches.</summary>
+    private readonly ConditionalWeakTable<MqttApplicationMessage, string> _onlyFor = new();
 
     public EmbeddedBrokerServer(IOptions<MqttOptions> options, ILoggerFactory loggerFactory, ILogger<EmbeddedBrokerServer> logger)
     {
@@ -54,8 +59,18 @@ public sealed partial class EmbeddedBrokerServer : IOutboundPublisher, IDisposab
             builder.WithCorrelationData(message.CorrelationData.ToArray());
         }
 
-        await Server.InjectApplicationMessage(new InjectedMqttApplicationMessage(builder.Build()), cancellationToken);
+        var applicationMessage = builder.Build();
+        if (message.OnlyForSession is { } sessionId)
+        {
+            _onlyFor.Add(applicationMessage, sessionId);
+        }
+
+        await Server.InjectApplicationMessage(new InjectedMqttApplicationMessage(applicationMessage), cancellationToken);
     }
+
+    /// <summary>The one session, besides operators, that may receive <paramref name="message"/>, when it is private.</summary>
+    public bool IsOnlyFor(MqttApplicationMessage message, [NotNullWhen(true)] out string? sessionId) =>
+        _onlyFor.TryGetValue(message, out sessionId);
 
     public void Dispose() => Server.Dispose();
 

@@ -29,7 +29,8 @@ public sealed class SecurityTests(NodeFixture node)
     {
         var (deviceId, token) = await node.RegisterDeviceAsync();
         await using var client = await node.ConnectAsync();
-        await client.SubscribeAsync($"iot/devices/{deviceId}/errors");
+        await using var observer = await node.ConnectOperatorAsync();
+        await observer.SubscribeAsync($"iot/devices/{deviceId}/errors");
 
         var wrong = await client.PublishAsync($"iot/devices/heartbeat/{deviceId}", """{"auth_token":"not-it"}""");
         var missing = await client.PublishAsync($"iot/devices/status/{deviceId}", """{"status":"ok"}""");
@@ -38,7 +39,7 @@ public sealed class SecurityTests(NodeFixture node)
         Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, wrong.ReasonCode);
         Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, missing.ReasonCode);
         Assert.True(right.IsSuccess, right.ReasonString);
-        var error = await client.WaitForJsonAsync($"iot/devices/{deviceId}/errors");
+        var error = await observer.WaitForJsonAsync($"iot/devices/{deviceId}/errors");
         Assert.Equal("unauthorized", error.GetProperty("code").GetString());
         Assert.Equal($"iot/devices/heartbeat/{deviceId}", error.GetProperty("topic").GetString());
     }

@@ -36,19 +36,28 @@ public sealed class RequestReaderTests
         Assert.StartsWith(expected, error);
     }
 
+    private const double Now = 1_700_000_000;
+    private const double Skew = 86_400;
+
+    [Theory]
+    [InlineData(946684800)]
+    [InlineData(1_700_086_400)]
+    public void A_timestamp_may_lie_anywhere_from_2000_to_the_allowed_skew_ahead(double timestamp) =>
+        Assert.True(RequestReader.TryReadReading(Json($$"""{"value":1,"timestamp":{{timestamp}}}"""), "d1", "t", Now, Skew, out _, out _));
+
     [Fact]
     public void Reads_a_reading_with_defaults()
     {
-        Assert.True(RequestReader.TryReadReading(Json("""{"value":23.5}"""), "d1", "temperature", 1000.5, out var reading, out _));
+        Assert.True(RequestReader.TryReadReading(Json("""{"value":23.5}"""), "d1", "temperature", Now, Skew, out var reading, out _));
 
-        Assert.Equal(new SensorReading("d1", "temperature", 23.5, null, 1000.5, "good"), reading);
+        Assert.Equal(new SensorReading("d1", "temperature", 23.5, null, Now, "good"), reading);
     }
 
     [Fact]
     public void Reads_every_field_of_a_reading()
     {
         Assert.True(RequestReader.TryReadReading(
-            Json("""{"value":-4,"unit":"celsius","quality":"poor","timestamp":1694678400.25,"auth_token":"x"}"""), "d1", "t", 1, out var reading, out _));
+            Json("""{"value":-4,"unit":"celsius","quality":"poor","timestamp":1694678400.25,"auth_token":"x"}"""), "d1", "t", Now, Skew, out var reading, out _));
 
         Assert.Equal(new SensorReading("d1", "t", -4, "celsius", 1694678400.25, "poor"), reading);
     }
@@ -61,10 +70,13 @@ public sealed class RequestReaderTests
     [InlineData("""{"value":1e999}""", "'value' must be a finite number")]
     [InlineData("""{"value":1,"timestamp":"now"}""", "'timestamp' must be a finite number")]
     [InlineData("""{"value":1,"timestamp":-1}""", "'timestamp' must be Unix seconds")]
+    [InlineData("""{"value":1,"timestamp":946684799.9}""", "'timestamp' must be Unix seconds")]
+    [InlineData("""{"value":1,"timestamp":1700086400.5}""", "'timestamp' must be Unix seconds")]
+    [InlineData("""{"value":1,"timestamp":253402300799}""", "'timestamp' must be Unix seconds")]
     [InlineData("""{"value":1,"unit":7}""", "'unit' must be a string")]
     public void Refuses_bad_readings_naming_the_field(string json, string expected)
     {
-        Assert.False(RequestReader.TryReadReading(Json(json), "d1", "t", 1, out _, out var error));
+        Assert.False(RequestReader.TryReadReading(Json(json), "d1", "t", Now, Skew, out _, out var error));
         Assert.StartsWith(expected, error);
     }
 

@@ -32,14 +32,21 @@ public sealed class TopicAccessPolicyTests
     [Theory]
     [InlineData("iot/devices/dev1/register/response", true)]
     [InlineData("iot/devices/dev1/register/error", true)]
-    [InlineData("iot/devices/dev1/unregister/response", true)]
-    [InlineData("iot/devices/dev1/errors", true)]
+    [InlineData("iot/devices/dev1/register/+", true)]
+    [InlineData("iot/devices/dev1/register/#", true)]
+    [InlineData("iot/devices/dev1/register", false)]
+    [InlineData("iot/devices/dev1/register/+/x", false)]
+    [InlineData("iot/devices/dev1/+/response", false)]
+    [InlineData("iot/devices/dev1/#", false)]
+    [InlineData("iot/devices/dev1/unregister/response", false)]
+    [InlineData("iot/devices/dev1/errors", false)]
     [InlineData("iot/devices/+/register/response", false)]
+    [InlineData("iot/devices/+/register/#", false)]
     [InlineData("iot/devices/#", false)]
     [InlineData("iot/devices/dev1/commands/c1", false)]
     [InlineData("iot/devices/data/register/response", false)]
     [InlineData("analytics/#", false)]
-    public void A_provisioning_session_may_subscribe_only_to_exact_registration_replies(string filter, bool allowed)
+    public void A_provisioning_session_may_subscribe_only_to_one_devices_registration_replies(string filter, bool allowed)
     {
         Assert.Equal(allowed, TopicAccessPolicy.CanSubscribe(SessionIdentity.Provisioning, filter));
         Assert.Equal(allowed, TopicAccessPolicy.CanSubscribe(SessionIdentity.Anonymous, filter));

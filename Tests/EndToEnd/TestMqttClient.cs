@@ -15,6 +15,7 @@ public sealed class TestMqttClient : IAsyncDisposable
     private readonly IMqttClient _client;
     private readonly Channel<MqttApplicationMessage> _inbox = Channel.CreateUnbounded<MqttApplicationMessage>();
     private readonly List<MqttApplicationMessage> _unclaimed = [];
+    private readonly TaskCompletionSource<MqttClientDisconnectedEventArgs> _disconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private TestMqttClient(IMqttClient client)
     {
@@ -24,6 +25,31 @@ public sealed class TestMqttClient : IAsyncDisposable
             _inbox.Writer.TryWrite(e.ApplicationMessage);
             return Task.CompletedTask;
         };
+        _client.DisconnectedAsync += e =>
+        {
+            if (e.ClientWasConnected)
+            {
+                _disconnected.TrySetResult(e);
+            }
+
+            return Task.CompletedTask;
+        };
+    }
+
+    /// <summary>True when the server ended a connection this client had established.</summary>
+    public bool WasDisconnected => _disconnected.Task.IsCompleted;
+
+    /// <summary>How the server ended the connection; fails when it stays open for <paramref name="timeout"/>.</summary>
+    public async Task<MqttClientDisconnectedEventArgs> WaitForDisconnectAsync(TimeSpan? timeout = null)
+    {
+        try
+        {
+            return await _disconnected.Task.WaitAsync(timeout ?? DefaultWait);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"the connection was still open after {timeout ?? DefaultWait}");
+        }
     }
 
     public MqttClientConnectResult ConnectResult { get; private set; } = null!;

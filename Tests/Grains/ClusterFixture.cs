@@ -4,6 +4,8 @@ using Orleans.IoT.Grains;
 using Orleans.IoT.Grains.Ports;
 using Orleans.IoT.Silo.Adapters;
 using Orleans.IoT.Silo.Adapters.Memory;
+using Orleans.Runtime.Hosting;
+using Orleans.Storage;
 using Orleans.TestingHost;
 
 namespace Orleans.IoT.Tests.Grains;
@@ -13,6 +15,8 @@ public sealed class ClusterFixture : IAsyncLifetime
 {
     public const int RateLimit = 25;
     public const int OfflineAfterSeconds = 2;
+
+    private const string InnerStorage = "devices-inner";
 
     private InProcessTestCluster? _cluster;
 
@@ -26,15 +30,19 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public PresenceMetrics Presence => Service<PresenceMetrics>();
 
+    public FaultInjectingStorage Storage => Service<FaultInjectingStorage>();
+
     public async Task InitializeAsync()
     {
         var builder = new InProcessTestClusterBuilder(initialSilosCount: 1);
         builder.Options.ConfigureFileLogging = false;
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.AddMemoryGrainStorage(StorageNames.Devices);
+            silo.AddMemoryGrainStorage(InnerStorage);
             silo.ConfigureServices(services =>
             {
+                services.AddSingleton(sp => new FaultInjectingStorage(sp.GetRequiredKeyedService<IGrainStorage>(InnerStorage)));
+                services.AddGrainStorage(StorageNames.Devices, (sp, _) => sp.GetRequiredService<FaultInjectingStorage>());
                 var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
                 {
                     ["RateLimit:MaxMessages"] = RateLimit.ToString(),

@@ -1,0 +1,99 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.IoT.Gateway.Handlers;
+using Orleans.IoT.Gateway.Messaging;
+using Orleans.IoT.Gateway.Routing;
+using Orleans.Runtime;
+
+namespace Orleans.IoT.Tests.Routing;
+
+/// <summary>DESIGN §2's two failure classes: a passing fault is not acknowledged; anything else is internal_error, acknowledged.</summary>
+public sealed class MessageDispatcherTests
+{
+    public static TheoryData<Exception> PassingFaults => new()
+    {
+        new PassingFaultException("storage down"),
+        new TimeoutException(),
+        new SiloUnavailableException(),
+        new IOException("reset"),
+        new InvalidOperationException("wrapped", new TimeoutException()),
+    };
+
+    public static TheoryData<Exception> PermanentFailures => new()
+    {
+        new InvalidOperationException("Cannot read invalid UTF-16 JSON text as string."),
+        new ArgumentException("bad"),
+        new NullReferenceException(),
+        new FormatException(),
+    };
+
+    [Theory]
+    [MemberData(nameof(PassingFaults))]
+    public async Task A_passing_fault_leaves_the_message_unacknowledged(Exception fault)
+    {
+        var (dispatcher, outbound) = Dispatcher(_ => throw fault);
+
+        var result = await dispatcher.DispatchAsync(Message());
+
+        Assert.Equal(MessageOutcome.Failed, result.Outcome);
+        Assert.True(Failures.IsPassing(fault));
+        Assert.Single(outbound.Published, m => m.Topic == "iot/devices/dev-1/errors");
+    }
+
+    [Theory]
+    [MemberData(nameof(PermanentFailures))]
+    public async Task Any_other_failure_is_an_acknowledged_internal_error(Exception failure)
+    {
+        var (dispatcher, outbound) = Dispatcher(_ => throw failure);
+
+        var result = await dispatcher.DispatchAsync(Message());
+
+        Assert.Equal(MessageOutcome.Refused, result.Outcome);
+        Assert.Equal(ErrorCodes.InternalError, result.ErrorCode);
+        Assert.DoesNotContain(failure.Message, result.Message);
+        Assert.False(Failures.IsPassing(failure));
+        Assert.Single(outbound.Published, m => m.Topic == "iot/devices/dev-1/errors");
+    }
+
+    [Fact]
+    public async Task A_reply_to_a_response_topic_is_for_the_asking_session_only()
+    {
+        var (dispatcher, outbound) = Dispatcher(_ => ValueTask.FromResult(MessageResult.Accepted()));
+
+        await dispatcher.DispatchAsync(Message() with
+        {
+            Session = SessionIdentity.Device("dev-1", "t"),
+            ResponseTopic = "iot/devices/dev-1/replies",
+            SessionId = "dev-1",
+        });
+
+        var reply = Assert.Single(outbound.Published);
+        Assert.Equal("iot/devices/dev-1/replies", reply.Topic);
+        Assert.Equal("dev-1", reply.OnlyForSession);
+    }
+
+    private static InboundMessage Message() =>
+        new("iot/devices/data/dev-1/temperature", "{}"u8.ToArray(), 1, SessionIdentity.Anonymous, SessionId: "client-1");
+
+    private static (MessageDispatcher Dispatcher, RecordingPublisher Outbound) Dispatcher(MessageHandler handler)
+    {
+        var router = DeviceRoutes.CreateRouter();
+        router.Group("iot/devices", [], devices => devices.On("data/{device_id}/{sensor_type}", handler, qos: 1, name: "data"));
+        var outbound = new RecordingPublisher();
+        var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
+        var dispatcher = new MessageDispatcher(router, outbound, TimeProvider.System, new GatewayMetrics(meters), NullLogger<MessageDispatcher>.Instance);
+        return (dispatcher, outbound);
+    }
+
+    private sealed class RecordingPublisher : IOutboundPublisher
+    {
+        public List<OutboundMessage> Published { get; } = [];
+
+        public ValueTask PublishAsync(OutboundMessage message, CancellationToken cancellationToken = default)
+        {
+            Published.Add(message);
+            return ValueTask.CompletedTask;
+        }
+    }
+}

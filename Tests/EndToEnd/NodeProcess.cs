@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+
+namespace Orleans.IoT.Tests.EndToEnd;
+
+/// <summary>The node as its own process, as an operator runs it: for what only a real process shows (Ctrl-C, its log).</summary>
+public sealed class NodeProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _log = [];
+
+    private NodeProcess(Process process, int mqttPort)
+    {
+        _process = process;
+        MqttPort = mqttPort;
+    }
+
+    public int MqttPort { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Starts the built node (the Silo project's output beside the tests) with <paramref name="arguments"/>, on free ports.</summary>
+    public static async Task<NodeProcess> StartAsync(IEnumerable<string> arguments)
+    {
+        var mqttPort = NodeFixture.FreePort();
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.Combine(RepositoryRoot(), "Silo"), // its appsettings.json, as `dotnet run --project Silo` reads it
+        };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Orleans.IoT.Silo.dll"));
+        foreach (var argument in arguments.Concat(
+        [
+            $"--Mqtt:Port={mqttPort}", "--Mqtt:BindAddress=127.0.0.1",
+            $"--Orleans:SiloPort={NodeFixture.FreePort()}", $"--Orleans:GatewayPort={NodeFixture.FreePort()}",
+            $"--Urls=http://127.0.0.1:{NodeFixture.FreePort()}",
+            $"--Auth:Operators:{NodeFixture.OperatorName}={NodeFixture.OperatorKey}",
+        ]))
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the node");
+        var node = new NodeProcess(process, mqttPort);
+        process.OutputDataReceived += (_, e) => node.Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => node.Keep(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await node.WaitForPortAsync(TimeSpan.FromSeconds(60));
+        return node;
+    }
+
+    /// <summary>What the node wrote to its console so far.</summary>
+    public IReadOnlyList<string> Log()
+    {
+        lock (_log)
+        {
+            return [.. _log];
+        }
+    }
+
+    /// <summary>Lines the console logger marks as errors or worse (<c>fail:</c>, <c>crit:</c>).</summary>
+    public IReadOnlyList<string> Errors() => Log().Where(line => line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal)).ToList();
+
+    /// <summary>Ctrl-C: SIGINT to the node.</summary>
+    public void Interrupt() => Process.Start("kill", ["-INT", _process.Id.ToString()])!.WaitForExit();
+
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancellation = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cancellation.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private async Task WaitForPortAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"the node exited with code {_process.ExitCode}:\n{string.Join('\n', Log())}");
+            }
+
+            try
+            {
+                using var probe = new TcpClient();
+                await probe.ConnectAsync("127.0.0.1", MqttPort);
+                return;
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(200);
+            }
+        }
+
+        throw new TimeoutException($"the node did not listen on {MqttPort} within {timeout}:\n{string.Join('\n', Log())}");
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_log)
+            {
+                _log.Add(line);
+            }
+        }
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Orleans.IoT.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"no Orleans.IoT.sln above {AppContext.BaseDirectory}");
+    }
+}

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.IoT.Gateway.Configuration;
 using Orleans.IoT.Gateway.Handlers;
@@ -39,6 +40,7 @@ public static class GatewayServiceCollectionExtensions
                     new AuthenticationMiddleware(sp.GetRequiredService<OperatorDirectory>()),
                 ]);
         });
+        services.TryAddSingleton(new FailureClassifier());
         services.AddSingleton<MessageDispatcher>();
         services.AddSingleton<IDeviceAuthenticator, GrainDeviceAuthenticator>();
         services.AddSingleton<SubscriptionInterest>();

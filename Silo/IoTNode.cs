@@ -6,6 +6,7 @@ using Orleans.Configuration;
 using Orleans.Dashboard;
 using Prometheus;
 using Orleans.IoT.Gateway;
+using Orleans.IoT.Gateway.Messaging;
 using Orleans.IoT.Gateway.Transport;
 using Orleans.IoT.Grains;
 using Orleans.IoT.Grains.Ports;
@@ -109,6 +110,8 @@ public static class IoTNode
         }
 
         services.AddSingleton<IDeviceEventPublisher, GatewayEventPublisher>();
+        // Redis connection failures (grain state read at activation, say) pass like any other outage; RedisTimeoutException is a TimeoutException.
+        services.AddSingleton(new FailureClassifier(typeof(RedisConnectionException)));
         services.AddIoTGateway(configuration);
 
         services.AddHealthChecks()

@@ -13,6 +13,7 @@ namespace Orleans.IoT.Gateway.Messaging;
 public sealed partial class MessageDispatcher(
     TopicRouter router,
     IOutboundPublisher outbound,
+    FailureClassifier failures,
     TimeProvider clock,
     GatewayMetrics metrics,
     ILogger<MessageDispatcher> logger)
@@ -44,7 +45,7 @@ public sealed partial class MessageDispatcher(
             {
                 result = MessageResult.Failed("the gateway is shutting down");
             }
-            catch (Exception ex) when (Failures.IsPassing(ex))
+            catch (Exception ex) when (failures.IsPassing(ex))
             {
                 if (Interlocked.Increment(ref _passingFaults) == 1)
                 {

@@ -37,7 +37,7 @@ public sealed class MessageDispatcherTests
         var result = await dispatcher.DispatchAsync(Message());
 
         Assert.Equal(MessageOutcome.Failed, result.Outcome);
-        Assert.True(Failures.IsPassing(fault));
+        Assert.True(new FailureClassifier().IsPassing(fault));
         Assert.Single(outbound.Published, m => m.Topic == "iot/devices/dev-1/errors");
     }
 
@@ -52,8 +52,17 @@ public sealed class MessageDispatcherTests
         Assert.Equal(MessageOutcome.Refused, result.Outcome);
         Assert.Equal(ErrorCodes.InternalError, result.ErrorCode);
         Assert.DoesNotContain(failure.Message, result.Message);
-        Assert.False(Failures.IsPassing(failure));
+        Assert.False(new FailureClassifier().IsPassing(failure));
         Assert.Single(outbound.Published, m => m.Topic == "iot/devices/dev-1/errors");
+    }
+
+    [Fact]
+    public void The_host_adds_its_adapters_passing_faults()
+    {
+        var classifier = new FailureClassifier(typeof(KeyNotFoundException));
+
+        Assert.True(classifier.IsPassing(new InvalidOperationException("wrapped", new KeyNotFoundException())));
+        Assert.False(new FailureClassifier().IsPassing(new KeyNotFoundException()));
     }
 
     [Fact]
@@ -82,7 +91,7 @@ public sealed class MessageDispatcherTests
         router.Group("iot/devices", [], devices => devices.On("data/{device_id}/{sensor_type}", handler, qos: 1, name: "data"));
         var outbound = new RecordingPublisher();
         var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
-        var dispatcher = new MessageDispatcher(router, outbound, TimeProvider.System, new GatewayMetrics(meters), NullLogger<MessageDispatcher>.Instance);
+        var dispatcher = new MessageDispatcher(router, outbound, new FailureClassifier(), TimeProvider.System, new GatewayMetrics(meters), NullLogger<MessageDispatcher>.Instance);
         return (dispatcher, outbound);
     }
 

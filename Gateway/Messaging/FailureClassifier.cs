@@ -6,10 +6,14 @@ namespace Orleans.IoT.Gateway.Messaging;
 /// <summary>
 /// The two kinds of failure of DESIGN §2: a passing fault (a store or the cluster unreachable, a timeout) leaves the
 /// message unacknowledged so the device sends it again; anything else is a permanent failure of that one message.
+/// The host adds the exception types of its own adapters' clients (a Redis connection failure, say), which the
+/// gateway cannot know.
 /// </summary>
-public static class Failures
+public sealed class FailureClassifier(params Type[] passingTypes)
 {
-    public static bool IsPassing(Exception exception)
+    private readonly Type[] _passingTypes = passingTypes;
+
+    public bool IsPassing(Exception exception)
     {
         for (var current = exception; current is not null; current = current.InnerException)
         {
@@ -25,6 +29,14 @@ public static class Failures
                 or Orleans.Runtime.Messaging.ConnectionFailedException)
             {
                 return true;
+            }
+
+            foreach (var type in _passingTypes)
+            {
+                if (type.IsInstanceOfType(current))
+                {
+                    return true;
+                }
             }
         }
 

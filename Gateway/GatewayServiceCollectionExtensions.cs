@@ -41,6 +41,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<MessageDispatcher>();
         services.AddSingleton<IDeviceAuthenticator, GrainDeviceAuthenticator>();
         services.AddSingleton<SubscriptionInterest>();
+        services.AddSingleton<BrokerListener>();
         services.AddSingleton<EmbeddedBrokerServer>();
         services.AddSingleton<IOutboundPublisher>(sp => sp.GetRequiredService<EmbeddedBrokerServer>());
         services.AddHostedService<EmbeddedBroker>();

@@ -22,6 +22,20 @@ public sealed class MqttOptions
     [Range(64, 16 * 1024 * 1024)]
     public int MaxPayloadBytes { get; set; } = 64 * 1024;
 
+    /// <summary>
+    /// Room in a packet beyond its payload: fixed header, topic, packet id and properties (Response Topic,
+    /// Correlation Data, user properties such as <c>auth_token</c>). The system's own topics take under 300 bytes.
+    /// </summary>
+    public const int PacketHeadroomBytes = 8 * 1024;
+
+    /// <summary>
+    /// The largest MQTT packet the embedded broker reads, counted as MQTT 5's Maximum Packet Size counts it (the
+    /// whole packet, fixed header included): <see cref="MaxPayloadBytes"/> + <see cref="PacketHeadroomBytes"/>. A
+    /// longer packet ends its connection before its body is read; the CONNACK advertises this value. A payload
+    /// between the two limits is read and refused with <c>payload_too_large</c>.
+    /// </summary>
+    public int MaxPacketBytes => MaxPayloadBytes + PacketHeadroomBytes;
+
     /// <summary>Outbound messages queued per client before the oldest are dropped.</summary>
     [Range(10, 1_000_000)]
     public int MaxPendingMessagesPerClient { get; set; } = 1000;

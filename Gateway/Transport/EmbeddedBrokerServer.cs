@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MQTTnet;
@@ -19,20 +18,19 @@ public sealed partial class EmbeddedBrokerServer : IOutboundPublisher, IDisposab
 {
     private readonly ILogger<EmbeddedBrokerServer> _logger;
 
-    public EmbeddedBrokerServer(IOptions<MqttOptions> options, ILoggerFactory loggerFactory, ILogger<EmbeddedBrokerServer> logger)
+    /// <param name="listener">
+    /// The server's only adapter: it binds <c>Mqtt:BindAddress</c>:<c>Mqtt:Port</c> and refuses oversized packets
+    /// unread, so the server options carry no endpoint of their own.
+    /// </param>
+    public EmbeddedBrokerServer(IOptions<MqttOptions> options, BrokerListener listener, ILoggerFactory loggerFactory, ILogger<EmbeddedBrokerServer> logger)
     {
         _logger = logger;
         var mqtt = options.Value;
         var factory = new MqttServerFactory(new MqttNetLogBridge(loggerFactory));
         var serverOptions = factory.CreateServerOptionsBuilder()
-            .WithDefaultEndpoint()
-            .WithDefaultEndpointPort(mqtt.Port)
-            .WithDefaultEndpointBoundIPAddress(IPAddress.Parse(mqtt.BindAddress))
-            .WithConnectionBacklog(1024)
             .WithMaxPendingMessagesPerClient(mqtt.MaxPendingMessagesPerClient)
             .Build();
-        serverOptions.DefaultEndpointOptions.BoundInterNetworkV6Address = IPAddress.IPv6None;
-        Server = factory.CreateMqttServer(serverOptions);
+        Server = factory.CreateMqttServer(serverOptions, [listener]);
     }
 
     public MqttServer Server { get; }

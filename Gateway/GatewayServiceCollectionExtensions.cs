@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.IoT.Gateway.Configuration;
 using Orleans.IoT.Gateway.Handlers;
@@ -41,6 +42,8 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<MessageDispatcher>();
         services.AddSingleton<IDeviceAuthenticator, GrainDeviceAuthenticator>();
         services.AddSingleton<SubscriptionInterest>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<ConnectRateLimiter>();
         services.AddSingleton<BrokerListener>();
         services.AddSingleton<EmbeddedBrokerServer>();
         services.AddSingleton<IOutboundPublisher>(sp => sp.GetRequiredService<EmbeddedBrokerServer>());

@@ -40,6 +40,17 @@ public sealed class MqttOptions
     [Range(10, 1_000_000)]
     public int MaxPendingMessagesPerClient { get; set; } = 1000;
 
+    /// <summary>
+    /// CONNECT attempts accepted for one client id per <see cref="ConnectWindowSeconds"/>; more are refused with
+    /// Connection rate exceeded (0x9F) before any authentication.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxConnectsPerClientId { get; set; } = 30;
+
+    /// <summary>The window of <see cref="MaxConnectsPerClientId"/>; it starts at a client id's first CONNECT.</summary>
+    [Range(1, 86_400)]
+    public int ConnectWindowSeconds { get; set; } = 60;
+
     /// <summary>QoS of <c>analytics/sensor_data/...</c> republishes; responses, errors and events use QoS 1.</summary>
     [Range(0, 2)]
     public int AnalyticsQos { get; set; }

@@ -30,6 +30,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
     private readonly IDeviceAuthenticator _devices;
     private readonly MessageDispatcher _dispatcher;
     private readonly GatewayMetrics _metrics;
+    private readonly ConnectRateLimiter _connectRate;
     private readonly ILogger<EmbeddedBroker> _logger;
     private readonly MqttServer _server;
     private readonly SubscriptionInterest _interest;
@@ -44,6 +45,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
         IDeviceAuthenticator devices,
         MessageDispatcher dispatcher,
         GatewayMetrics metrics,
+        ConnectRateLimiter connectRate,
         ILogger<EmbeddedBroker> logger)
     {
         _options = options.Value;
@@ -51,6 +53,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
         _devices = devices;
         _dispatcher = dispatcher;
         _metrics = metrics;
+        _connectRate = connectRate;
         _logger = logger;
 
         _server = server.Server;
@@ -92,6 +95,15 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
     {
         try
         {
+            // First, before any authentication or grain call. An empty client id becomes the user's device id below.
+            var rateKey = string.IsNullOrEmpty(e.ClientId) ? e.UserName : e.ClientId;
+            if (!string.IsNullOrEmpty(rateKey) && !_connectRate.TryAcquire(rateKey))
+            {
+                _metrics.ConnectRateLimited();
+                e.ReasonCode = MqttConnectReasonCode.ConnectionRateExceeded;
+                return;
+            }
+
             var clientId = e.ClientId;
             if (string.IsNullOrEmpty(clientId))
             {

@@ -63,6 +63,35 @@ public sealed class PacketLimitChannelTests
         Assert.Empty(stream.Written); // the protocol version is not known yet
     }
 
+    [Fact]
+    public async Task Reads_that_complete_at_once_allocate_nothing()
+    {
+        // 2,000 packets of 100 bytes, read in 100-byte reads from a stream that completes every read at once.
+        var packet = MqttFrameTrackerTests.Packet(98);
+        var input = new MemoryStream(Enumerable.Repeat(packet, 2000).SelectMany(p => p).ToArray());
+        var channel = new PacketLimitChannel(input, null, null, null, MaxPacketBytes);
+        var buffer = new byte[100];
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.Equal(100, await channel.ReadAsync(buffer, 0, 100, CancellationToken.None));
+        }
+
+        var completedAtOnce = 0;
+        var bytesRead = 0;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            var read = channel.ReadAsync(buffer, 0, 100, CancellationToken.None);
+            completedAtOnce += read.IsCompletedSuccessfully ? 1 : 0;
+            bytesRead += await read;
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(1000, completedAtOnce);
+        Assert.Equal(100_000, bytesRead);
+        Assert.Equal(0, allocated);
+    }
+
     private static (MqttChannelAdapter Adapter, PacketLimitChannel Channel, ScriptedStream Stream) Open(byte[] input, int chunk, Action<PacketLimitChannel>? refused = null)
     {
         var stream = new ScriptedStream(input, chunk);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -8,7 +9,7 @@ namespace Orleans.IoT.Gateway.Transport;
 
 /// <summary>
 /// Limits CONNECT attempts per client id: at most <c>Mqtt:MaxConnectsPerClientId</c> in a window of
-/// <c>Mqtt:ConnectWindowSeconds</c> that starts at the id's first CONNECT (a fixed window, as the device rate limit's).
+/// <c>Mqtt:ConnectWindowSeconds</c> that starts at the id's first CONNECT (a fixed window, as the device grain's message rate limit).
 /// It keeps a reconnect loop or a password-guessing client from costing an authentication and a grain call per attempt.
 /// Memory stays bounded whatever clients send: an id's entry goes when its window ends, at most
 /// <see cref="MaxTrackedClientIds"/> entries are kept (at that cap the oldest window is dropped, which only makes the
@@ -75,7 +76,7 @@ public sealed class ConnectRateLimiter
             }
 
             ref var window = ref CollectionsMarshal.GetValueRefOrNullRef(_windows, key);
-            if (!System.Runtime.CompilerServices.Unsafe.IsNullRef(ref window))
+            if (!Unsafe.IsNullRef(ref window))
             {
                 if (window.Count >= _maxConnects)
                 {

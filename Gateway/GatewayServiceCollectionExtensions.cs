@@ -44,6 +44,9 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<MessageDispatcher>();
         services.AddSingleton<IDeviceAuthenticator, GrainDeviceAuthenticator>();
         services.AddSingleton<SubscriptionInterest>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<ConnectRateLimiter>();
+        services.AddSingleton<BrokerListener>();
         services.AddSingleton<EmbeddedBrokerServer>();
         services.AddSingleton<ConnectedSessions>();
         services.AddSingleton<IDeviceSessions>(sp => sp.GetRequiredService<ConnectedSessions>());

@@ -22,9 +22,34 @@ public sealed class MqttOptions
     [Range(64, 16 * 1024 * 1024)]
     public int MaxPayloadBytes { get; set; } = 64 * 1024;
 
+    /// <summary>
+    /// Room in a packet beyond its payload: fixed header, topic, packet id and properties (Response Topic,
+    /// Correlation Data, user properties such as <c>auth_token</c>). The system's own topics take under 300 bytes.
+    /// </summary>
+    public const int PacketHeadroomBytes = 8 * 1024;
+
+    /// <summary>
+    /// The largest MQTT packet the embedded broker reads, counted as MQTT 5's Maximum Packet Size counts it (the
+    /// whole packet, fixed header included): <see cref="MaxPayloadBytes"/> + <see cref="PacketHeadroomBytes"/>. A
+    /// longer packet ends its connection before its body is read; the CONNACK advertises this value. A payload
+    /// between the two limits is read and refused with <c>payload_too_large</c>.
+    /// </summary>
+    public int MaxPacketBytes => MaxPayloadBytes + PacketHeadroomBytes;
+
     /// <summary>Outbound messages queued per client before the oldest are dropped.</summary>
     [Range(10, 1_000_000)]
     public int MaxPendingMessagesPerClient { get; set; } = 1000;
+
+    /// <summary>
+    /// CONNECT attempts accepted for one client id per <see cref="ConnectWindowSeconds"/>; more are refused with
+    /// Connection rate exceeded (0x9F) before any authentication.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxConnectsPerClientId { get; set; } = 30;
+
+    /// <summary>The window of <see cref="MaxConnectsPerClientId"/>; it starts at a client id's first CONNECT.</summary>
+    [Range(1, 86_400)]
+    public int ConnectWindowSeconds { get; set; } = 60;
 
     /// <summary>QoS of <c>analytics/sensor_data/...</c> republishes; responses, errors and events use QoS 1.</summary>
     [Range(0, 2)]

@@ -33,6 +33,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
     private readonly IDeviceAuthenticator _devices;
     private readonly MessageDispatcher _dispatcher;
     private readonly GatewayMetrics _metrics;
+    private readonly ConnectRateLimiter _connectRate;
     private readonly ILogger<EmbeddedBroker> _logger;
     private readonly EmbeddedBrokerServer _brokerServer;
     private readonly MqttServer _server;
@@ -58,6 +59,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
         IDeviceAuthenticator devices,
         MessageDispatcher dispatcher,
         GatewayMetrics metrics,
+        ConnectRateLimiter connectRate,
         ILogger<EmbeddedBroker> logger)
     {
         _options = options.Value;
@@ -65,6 +67,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
         _devices = devices;
         _dispatcher = dispatcher;
         _metrics = metrics;
+        _connectRate = connectRate;
         _logger = logger;
 
         _brokerServer = server;
@@ -128,8 +131,18 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
     {
         try
         {
+            // First, before any authentication or grain call. An empty client id becomes the user's device id below.
+            var rateKey = string.IsNullOrEmpty(e.ClientId) ? e.UserName : e.ClientId;
+            if (!string.IsNullOrEmpty(rateKey) && !_connectRate.TryAcquire(rateKey))
+            {
+                _metrics.ConnectRateLimited();
+                e.ReasonCode = MqttConnectReasonCode.ConnectionRateExceeded;
+                return;
+            }
+
             var clientId = e.ClientId;
-            if (string.IsNullOrEmpty(clientId))
+            var assigned = string.IsNullOrEmpty(clientId);
+            if (assigned)
             {
                 if (e.ProtocolVersion != MqttProtocolVersion.V500 && e.CleanSession != true)
                 {
@@ -147,7 +160,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
                 return;
             }
 
-            if (identity.Kind != SessionKind.Device && clientId == e.ClientId && await IsRegisteredDeviceAsync(clientId, e.CancellationToken))
+            if (identity.Kind != SessionKind.Device && !assigned && await IsRegisteredDeviceAsync(clientId, e.CancellationToken))
             {
                 // The id belongs to that device: without its credentials no one may push it off or inherit its session.
                 e.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
-using System.Net;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -24,20 +23,19 @@ public sealed partial class EmbeddedBrokerServer : IOutboundPublisher, IDisposab
     /// <summary>Messages that only one session (and operators) may receive, by the message object MQTTnet dispatches.</summary>
     private readonly ConditionalWeakTable<MqttApplicationMessage, string> _onlyFor = new();
 
-    public EmbeddedBrokerServer(IOptions<MqttOptions> options, ILoggerFactory loggerFactory, ILogger<EmbeddedBrokerServer> logger)
+    /// <param name="listener">
+    /// The server's only adapter: it binds <c>Mqtt:BindAddress</c>:<c>Mqtt:Port</c> and refuses oversized packets
+    /// unread, so the server options carry no endpoint of their own.
+    /// </param>
+    public EmbeddedBrokerServer(IOptions<MqttOptions> options, BrokerListener listener, ILoggerFactory loggerFactory, ILogger<EmbeddedBrokerServer> logger)
     {
         _logger = logger;
         var mqtt = options.Value;
         var factory = new MqttServerFactory(new MqttNetLogBridge(loggerFactory));
         var serverOptions = factory.CreateServerOptionsBuilder()
-            .WithDefaultEndpoint()
-            .WithDefaultEndpointPort(mqtt.Port)
-            .WithDefaultEndpointBoundIPAddress(IPAddress.Parse(mqtt.BindAddress))
-            .WithConnectionBacklog(1024)
             .WithMaxPendingMessagesPerClient(mqtt.MaxPendingMessagesPerClient)
             .Build();
-        serverOptions.DefaultEndpointOptions.BoundInterNetworkV6Address = IPAddress.IPv6None;
-        Server = factory.CreateMqttServer(serverOptions);
+        Server = factory.CreateMqttServer(serverOptions, [listener]);
     }
 
     public MqttServer Server { get; }

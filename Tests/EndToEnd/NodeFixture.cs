@@ -20,6 +20,9 @@ public class NodeFixture : IAsyncLifetime
     /// <summary>The running node's grains, for looking at device state directly.</summary>
     public IGrainFactory Grains => _app!.Services.GetRequiredService<IGrainFactory>();
 
+    /// <summary>The running node's services, for looking at its adapters directly.</summary>
+    public IServiceProvider Services => _app!.Services;
+
     /// <summary>Settings a derived fixture adds on top of the common ones.</summary>
     protected virtual IEnumerable<string> ExtraArguments => [];
 

@@ -119,7 +119,7 @@ public sealed class BadInputCorpus
     /// <summary>The device ids that registration cases name; none may be registered afterwards.</summary>
     public IReadOnlyList<string> RegistrationIds => _registrationIds;
 
-    /// <summary>The sensor types the corpus publishes readings on for <paramref name="deviceId"/>, and the final one.</summary>
+    /// <summary>The sensor types the corpus's data topics name for <paramref name="deviceId"/>, and the final one.</summary>
     public IEnumerable<string> SensorTypesOf(string deviceId) =>
         [.. _sensorTypes.GetValueOrDefault(deviceId) ?? [], FinalSensorType];
 
@@ -596,7 +596,6 @@ public sealed class BadInputCorpus
         foreach (var sensorType in badSensorTypes)
         {
             var device = NextShared();
-            Track(device, sensorType);
             var variant = sensorType.Length > 40 ? $"{sensorType.Length} characters" : sensorType.Length == 0 ? "empty" : sensorType;
             Add("bad_identifier", "data.sensor_type", variant, CorpusSender.Device, device,
                 Utf8($"iot/devices/data/{device}/{sensorType}"), Utf8("""{"value":21.5}"""), [VF, UR]);
@@ -723,7 +722,6 @@ public sealed class BadInputCorpus
         string[] wrongToken = [ErrorCodes.Unauthorized];
         var d = NextShared();
         AddAnonymous("heartbeat", "no token", $"iot/devices/heartbeat/{d}", """{"battery_level":50}""", noToken);
-        Track(d, "temperature");
         AddAnonymous("data", "no token", $"iot/devices/data/{d}/temperature", """{"value":21.5}""", noToken);
         AddAnonymous("status", "no token", $"iot/devices/status/{d}", """{"status":"hijacked"}""", noToken);
         AddAnonymous("data", "empty auth_token", $"iot/devices/data/{d}/temperature", """{"value":21.5,"auth_token":""}""", noToken);
@@ -759,18 +757,9 @@ public sealed class BadInputCorpus
                 break;
             default:
                 var device = NextShared();
-                string topic;
-                if (route == Route.Data)
-                {
-                    var sensorType = SensorTypes[_nextSensor++ % SensorTypes.Length];
-                    Track(device, sensorType);
-                    topic = $"iot/devices/data/{device}/{sensorType}";
-                }
-                else
-                {
-                    topic = $"iot/devices/{RouteName(route)}/{device}";
-                }
-
+                var topic = route == Route.Data
+                    ? $"iot/devices/data/{device}/{SensorTypes[_nextSensor++ % SensorTypes.Length]}"
+                    : $"iot/devices/{RouteName(route)}/{device}";
                 Add(kind, where, variant, CorpusSender.Device, device, Utf8(topic), payload, codes);
                 break;
         }
@@ -778,8 +767,15 @@ public sealed class BadInputCorpus
 
     private void Add(
         string kind, string where, string variant, CorpusSender sender, string? deviceId, byte[] topic, byte[] payload, string[] codes,
-        bool mayClose = false, string? tokenProperty = null) =>
+        bool mayClose = false, string? tokenProperty = null)
+    {
+        if (Encoding.UTF8.GetString(topic).Split('/') is ["iot", "devices", "data", var device, var sensorType])
+        {
+            Track(device, sensorType);
+        }
+
         _cases.Add(new CorpusCase(_cases.Count + 1, kind, where, variant, sender, deviceId, topic, payload, codes, mayClose, tokenProperty));
+    }
 
     private string NextShared() => _shared[_nextShared++ % _shared.Count];
 

@@ -88,7 +88,10 @@ public sealed class CorpusRunner(NodeFixture node, BadInputCorpus corpus, IReadO
             }
             catch (Exception ex)
             {
-                return CorpusOutcome.NoAck(!_client.IsConnected, $"no PUBACK: {ex.GetType().Name}{(_client.IsConnected ? "" : ", connection closed")}");
+                // MQTTnet's client throws here when the connection ended (a DISCONNECT, a reset). It may not
+                // say so in IsConnected yet: start the next case on a new connection.
+                await DisposeAsync();
+                return CorpusOutcome.NoAck(true, $"no PUBACK, connection closed: {ex.GetType().Name}");
             }
         }
 

@@ -7,9 +7,9 @@ namespace Orleans.IoT.Gateway.Messaging;
 
 /// <summary>
 /// The input rule for text (DESIGN §2): every string and field name of a payload, nested ones and unknown fields
-/// included, is valid Unicode (no lone surrogate, no invalid UTF-8) without control characters (U+0000-U+001F,
-/// U+007F-U+009F). <see cref="JsonDocument"/> accepts all of these, and PostgreSQL or an MQTT reason string later
-/// cannot hold them.
+/// included, is valid Unicode (no lone surrogate escape) without control characters (U+0000-U+001F, U+007F-U+009F).
+/// <see cref="JsonDocument"/> accepts all of these, and PostgreSQL or an MQTT reason string later cannot hold them.
+/// The payload's bytes are already known to be valid UTF-8.
 /// </summary>
 public static class PayloadText
 {
@@ -82,7 +82,7 @@ public static class PayloadText
         }
         catch (InvalidOperationException)
         {
-            return false; // a lone surrogate or invalid UTF-8
+            return false; // a lone surrogate escape
         }
 
         foreach (var c in buffer[..written])

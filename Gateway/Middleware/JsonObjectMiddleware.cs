@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Unicode;
 using Orleans.IoT.Gateway.Messaging;
 using Orleans.IoT.Gateway.Routing;
 
@@ -18,6 +19,12 @@ public sealed class JsonObjectMiddleware : IMessageMiddleware
     public async ValueTask<MessageResult> InvokeAsync(MessageContext context, MessageHandler next)
     {
         var payload = context.Message.Payload.IsEmpty ? EmptyObject : context.Message.Payload;
+        if (!Utf8.IsValid(payload.Span))
+        {
+            // The parser takes invalid bytes inside strings as they are: a payload is UTF-8 or it is not JSON.
+            return MessageResult.Refused(ErrorCodes.InvalidJson, "payload is not valid UTF-8");
+        }
+
         JsonDocument document;
         try
         {

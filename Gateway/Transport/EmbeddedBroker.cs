@@ -311,6 +311,15 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
         {
             var identity = IdentityOf(e.SessionItems);
             var message = e.ApplicationMessage;
+            if (message.Topic.AsSpan().ContainsAny('+', '#'))
+            {
+                // MQTT-3.3.2-2: a topic name holds no wildcard, whoever publishes it.
+                e.ProcessPublish = false;
+                e.Response.ReasonCode = MqttPubAckReasonCode.TopicNameInvalid;
+                e.Response.ReasonString = ReasonStrings.Of(ErrorCodes.UnknownRoute, "a topic name may not hold the wildcards + or #");
+                return;
+            }
+
             if (identity.Kind == SessionKind.Operator && !TopicAccessPolicy.IsReserved(message.Topic))
             {
                 return; // operators may use the broker for their own topics

@@ -34,20 +34,23 @@ public sealed class InputRulesTests(NodeFixture node)
     }
 
     [Fact]
-    public async Task Raw_invalid_utf8_and_c1_controls_inside_strings_are_refused()
+    public async Task Invalid_utf8_inside_strings_is_not_json_and_raw_c1_controls_are_refused()
     {
         var (deviceId, token) = await node.RegisterDeviceAsync();
         await using var device = await node.ConnectAsync(deviceId, token);
 
         var invalid = await device.PublishAsync($"iot/devices/status/{deviceId}", [.. "{\"status\":\"a"u8, 0xC3, 0x28, .. "\"}"u8]);
         var surrogate = await device.PublishAsync($"iot/devices/status/{deviceId}", [.. "{\"status\":\""u8, 0xED, 0xA0, 0x80, .. "\"}"u8]);
+        var inName = await device.PublishAsync($"iot/devices/status/{deviceId}", [.. "{\"status\":\"ok\",\""u8, 0xFF, .. "\":1}"u8]);
         var c1 = await device.PublishAsync($"iot/devices/status/{deviceId}", [.. "{\"status\":\"ok\",\"detail\":\""u8, 0xC2, 0x9B, .. "\"}"u8]);
 
-        Assert.All([invalid, surrogate, c1], ack =>
+        Assert.All([invalid, surrogate, inName], ack =>
         {
-            Assert.Equal(MqttClientPublishReasonCode.ImplementationSpecificError, ack.ReasonCode);
-            Assert.StartsWith("validation_failed", ack.ReasonString);
+            Assert.Equal(MqttClientPublishReasonCode.PayloadFormatInvalid, ack.ReasonCode);
+            Assert.Equal("invalid_json: payload is not valid UTF-8", ack.ReasonString);
         });
+        Assert.Equal(MqttClientPublishReasonCode.ImplementationSpecificError, c1.ReasonCode);
+        Assert.StartsWith("validation_failed: 'detail'", c1.ReasonString);
         Assert.Null((await node.Grains.GetGrain<IDeviceGrain>(deviceId).GetSnapshot()).Status);
     }
 

@@ -17,7 +17,7 @@ public sealed class PostgresSensorHistoryTests(DurableNodeFixture node)
         await using var dataSource = node.CreateDataSource();
         // One writer that waits long enough for readings appended together to share a batch.
         var options = Options.Create(new HistoryOptions { Writers = 1, MaxBatchDelayMilliseconds = 200 });
-        using var history = NewHistory(dataSource, options);
+        var history = NewHistory(dataSource, options);
         await history.StartAsync(CancellationToken.None);
         var deviceId = $"history-{Guid.NewGuid():N}";
         SensorReading At(double timestamp) => new(deviceId, "temperature", timestamp, "celsius", 1_694_678_400 + timestamp, "good");
@@ -44,7 +44,7 @@ public sealed class PostgresSensorHistoryTests(DurableNodeFixture node)
         await using var _ = proxy;
         await using var __ = dataSource;
         var options = Options.Create(new HistoryOptions { Writers = 1 });
-        using var history = NewHistory(dataSource, options);
+        var history = NewHistory(dataSource, options);
         await history.StartAsync(CancellationToken.None);
         var deviceId = $"history-{Guid.NewGuid():N}";
         SensorReading At(double timestamp) => new(deviceId, "humidity", 40, "%", 1_694_678_400 + timestamp, "good");

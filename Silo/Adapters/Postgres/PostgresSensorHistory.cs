@@ -533,7 +533,7 @@ public sealed partial class PostgresSensorHistory : IHostedService, ISensorHisto
     [LoggerMessage(Level = LogLevel.Warning, Message = "PostgreSQL unreachable ({Reason}): readings wait in the queue, unacknowledged, and are written when it is back; after {MaxOutageSeconds} s of outage their batches fail and devices resend them")]
     private partial void LogOutageStarted(string reason, int maxOutageSeconds);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "PostgreSQL reachable again after {OutageSeconds:F1} s: {BatchesWaited} batches waited and were written, {BatchesFailed} failed unwritten")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "PostgreSQL reachable again after {OutageSeconds:F1} s: {BatchesWaited} batches waited for it, {BatchesFailed} failed unwritten")]
     private partial void LogOutageEnded(double outageSeconds, int batchesWaited, int batchesFailed);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "PostgreSQL refused a reading of device {DeviceId}, sensor {SensorType}: {Reason}; the rest of its batch is stored")]

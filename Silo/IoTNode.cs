@@ -92,10 +92,10 @@ public static class IoTNode
                 silo.AddDashboard();
             }
 
-            // A reading's grain call lasts as long as its reading waits in the history writer, and through a
-            // PostgreSQL outage that is up to History:MaxOutageSeconds plus a last write attempt. Timed out first,
-            // the call would fail the reading as lost while the writer may still commit it; 30 s more than the
-            // outage leaves room for that attempt (Npgsql's connect timeout is 15 s) and for the queue.
+            // A reading's grain call lasts as long as the reading waits in the history writer: through a PostgreSQL
+            // outage, up to History:MaxOutageSeconds and a last write attempt. Timed out first, the call would answer
+            // the device while its reading may still commit. The 30 s beyond the outage leave room for that attempt
+            // (Npgsql's default connect timeout is 15 s) and for the queue ahead of it.
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(history.MaxOutageSeconds + 30));
         });
 

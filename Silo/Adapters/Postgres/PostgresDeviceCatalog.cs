@@ -18,7 +18,7 @@ public sealed partial class PostgresDeviceCatalog(NpgsqlDataSource dataSource, I
     : IDeviceCatalog, IHostedService
 {
     /// <summary>Entries per statement: a few hundred kilobytes of parameters at most.</summary>
-    public const int MaxBatchSize = 1000;
+    private const int MaxBatchSize = 1000;
 
     /// <summary>
     /// Every entry of a batch as twelve arrays, unnested into rows; the batch holds one entry per device, since
@@ -141,7 +141,7 @@ public sealed partial class PostgresDeviceCatalog(NpgsqlDataSource dataSource, I
     /// </summary>
     private List<DeviceCatalogEntry> TakeBatch()
     {
-        var batch = new List<DeviceCatalogEntry>(Math.Min(_queued.Count, MaxBatchSize));
+        var batch = new List<DeviceCatalogEntry>();
         foreach (var queued in _queued)
         {
             if (batch.Count == MaxBatchSize)

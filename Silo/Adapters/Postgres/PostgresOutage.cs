@@ -14,8 +14,6 @@ public sealed class PostgresOutage
     private int _batchesWaited;
     private int _batchesFailed;
 
-    public bool IsOngoing => Volatile.Read(ref _ongoing);
-
     /// <summary>How long the current outage has lasted; zero when there is none.</summary>
     public TimeSpan Duration
     {
@@ -71,6 +69,7 @@ public sealed class PostgresOutage
     public bool TryEnd(out OutageSummary summary)
     {
         summary = default;
+        // Every batch written asks: without an outage, no lock.
         if (!Volatile.Read(ref _ongoing))
         {
             return false;

@@ -37,6 +37,11 @@ public static class IoTNode
         Bind<GatewayHostOptions>(configuration, GatewayHostOptions.Section, problems);
         var redisOptions = Bind<RedisOptions>(configuration, RedisOptions.Section, problems);
         var postgresOptions = Bind<PostgresOptions>(configuration, PostgresOptions.Section, problems);
+        if (history.Provider == HistoryOptions.Postgres && postgresOptions.MaxPoolSize < history.Writers + 1)
+        {
+            problems.Add($"Postgres:MaxPoolSize ({postgresOptions.MaxPoolSize}) must be at least History:Writers + 1 ({history.Writers + 1}): each history writer and the catalog writer hold a connection");
+        }
+
         if (problems.Count > 0)
         {
             throw new ConfigurationException(problems);
@@ -87,6 +92,12 @@ public static class IoTNode
             {
                 silo.AddDashboard();
             }
+
+            // A reading's grain call lasts as long as the reading waits in the history writer: through a PostgreSQL
+            // outage, up to History:MaxOutageSeconds and a last write attempt. Timed out first, the call would answer
+            // the device while its reading may still commit. The 30 s beyond the outage leave room for that attempt
+            // (Npgsql's default connect timeout is 15 s) and for the queue ahead of it.
+            silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(history.MaxOutageSeconds + 30));
         });
 
         var services = builder.Services;
@@ -94,12 +105,17 @@ public static class IoTNode
         services.AddOptions<HistoryOptions>().Bind(configuration.GetSection(HistoryOptions.Section));
         if (postgres is not null)
         {
-            services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
+            var pooled = new NpgsqlConnectionStringBuilder(postgres) { MaxPoolSize = postgresOptions.MaxPoolSize };
+            services.AddSingleton(_ => NpgsqlDataSource.Create(pooled.ConnectionString));
             services.AddSingleton<HistoryMetrics>();
+            // Hosted services stop in the reverse order: the gateway first, then the history writers (the last
+            // readings' grain calls still wait on them), then the catalog writer, then the silo.
+            services.AddSingleton<PostgresDeviceCatalog>();
+            services.AddSingleton<IDeviceCatalog>(sp => sp.GetRequiredService<PostgresDeviceCatalog>());
+            services.AddHostedService(sp => sp.GetRequiredService<PostgresDeviceCatalog>());
             services.AddSingleton<PostgresSensorHistory>();
             services.AddSingleton<ISensorHistorySink>(sp => sp.GetRequiredService<PostgresSensorHistory>());
             services.AddHostedService(sp => sp.GetRequiredService<PostgresSensorHistory>());
-            services.AddSingleton<IDeviceCatalog, PostgresDeviceCatalog>();
         }
         else
         {

@@ -59,6 +59,9 @@ public static class ServiceProbes
             builder.Timeout = (int)ConnectTimeout.TotalSeconds;
         }
 
+        // Closed when done rather than left idle in a pool outside Postgres:MaxPoolSize.
+        builder.Pooling = false;
+
         try
         {
             await PostgresSchema.MigrateAsync(builder.ConnectionString, cancellationToken);

@@ -77,6 +77,13 @@ public sealed class HistoryOptions
     /// <summary>Readings waiting to be written; when full, devices wait (back-pressure).</summary>
     [Range(1, 10_000_000)]
     public int QueueCapacity { get; set; } = 50_000;
+
+    /// <summary>
+    /// How long readings wait, unacknowledged, for an unreachable PostgreSQL before their batches fail as a passing
+    /// fault (the devices resend them); shorter outages are ridden out. Grain calls are given this long and more.
+    /// </summary>
+    [Range(0, 3600, ErrorMessage = "History:MaxOutageSeconds must be between 0 and 3600")]
+    public int MaxOutageSeconds { get; set; } = 30;
 }
 
 /// <summary><c>Gateway:*</c>.</summary>
@@ -105,4 +112,12 @@ public sealed class PostgresOptions
 
     [Required(AllowEmptyStrings = false, ErrorMessage = "Postgres:ConnectionString is required")]
     public string ConnectionString { get; set; } = "Host=localhost;Username=postgres;Database=orleans_iot";
+
+    /// <summary>
+    /// Connections this node opens to PostgreSQL at most (it overrides <c>Max Pool Size</c> in the connection
+    /// string), so that several nodes fit PostgreSQL's default of 100. Each history writer and the catalog writer
+    /// hold one.
+    /// </summary>
+    [Range(1, 1000, ErrorMessage = "Postgres:MaxPoolSize must be between 1 and 1000")]
+    public int MaxPoolSize { get; set; } = 20;
 }

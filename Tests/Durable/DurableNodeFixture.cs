@@ -22,6 +22,9 @@ public sealed class DurableNodeFixture : NodeFixture
     /// <summary>Stands between the node and PostgreSQL.</summary>
     public TcpProxy PostgresProxy => _proxy ??= new TcpProxy(PostgresEndPoint());
 
+    /// <summary>PostgreSQL's own connection string, not through the proxy.</summary>
+    public string PostgresConnectionString => _postgres;
+
     /// <summary>PostgreSQL itself, not through the proxy, for tests of the adapters on their own.</summary>
     public NpgsqlDataSource CreateDataSource() => NpgsqlDataSource.Create(_postgres);
 

@@ -4,8 +4,9 @@ using System.Net.Sockets;
 namespace Orleans.IoT.Tests.Durable;
 
 /// <summary>
-/// A loopback TCP forwarder that can cut a service off: <see cref="Cut"/> drops every open connection and refuses
-/// new ones, as a stopped server would; <see cref="Restore"/> lets them through again.
+/// A loopback TCP forwarder that can cut a service off: <see cref="Cut"/> resets every open connection, including
+/// one still being set up, and resets each new one as soon as it is accepted, as a stopped server would (the client
+/// sees its connection reset rather than refused); <see cref="Restore"/> lets them through again.
 /// </summary>
 public sealed class TcpProxy : IAsyncDisposable
 {
@@ -28,9 +29,9 @@ public sealed class TcpProxy : IAsyncDisposable
 
     public void Cut()
     {
-        _cut = true;
         lock (_open)
         {
+            _cut = true;
             foreach (var client in _open)
             {
                 client.Client.LingerState = new LingerOption(true, 0);
@@ -85,6 +86,13 @@ public sealed class TcpProxy : IAsyncDisposable
             await outbound.ConnectAsync(_target, _stopping.Token);
             lock (_open)
             {
+                // Cut while this connection was being set up: Cut has already reset the ones it found open.
+                if (_cut)
+                {
+                    inbound.Client.LingerState = new LingerOption(true, 0);
+                    return;
+                }
+
                 _open.Add(inbound);
                 _open.Add(outbound);
             }

@@ -1,17 +1,34 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text.Json;
+using System.Threading.Channels;
 using Npgsql;
 using NpgsqlTypes;
 using Orleans.IoT.Grains.Ports;
 
 namespace Orleans.IoT.Silo.Adapters.Postgres;
 
-/// <summary>The device catalog in PostgreSQL, written when a registration or presence changes.</summary>
-public sealed class PostgresDeviceCatalog(NpgsqlDataSource dataSource) : IDeviceCatalog
+/// <summary>
+/// The device catalog in PostgreSQL, written when a registration or presence changes. An upsert only queues the
+/// device's entry (a newer one replaces it, so the queue holds at most one entry per device); one writer, on one
+/// connection, writes the queue in batches, each one statement, and keeps a batch through an outage until it is
+/// stored. On shutdown it writes what is queued, for as long as the host gives it.
+/// </summary>
+public sealed partial class PostgresDeviceCatalog(NpgsqlDataSource dataSource, ILogger<PostgresDeviceCatalog> logger)
+    : IDeviceCatalog, IHostedService
 {
-    private const string Upsert = """
+    /// <summary>Entries per statement: a few hundred kilobytes of parameters at most.</summary>
+    private const int MaxBatchSize = 1000;
+
+    /// <summary>
+    /// Every entry of a batch as twelve arrays, unnested into rows; the batch holds one entry per device, since
+    /// <c>ON CONFLICT DO UPDATE</c> may not touch a row twice in one statement.
+    /// </summary>
+    private const string UpsertBatch = """
         INSERT INTO devices (device_id, name, type, firmware_version, hardware_version, location, capabilities,
                              active, online, last_seen, created_at, updated_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[],
+                             $8::boolean[], $9::boolean[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[])
         ON CONFLICT (device_id) DO UPDATE SET
             name = excluded.name, type = excluded.type, firmware_version = excluded.firmware_version,
             hardware_version = excluded.hardware_version, location = excluded.location,
@@ -19,21 +36,260 @@ public sealed class PostgresDeviceCatalog(NpgsqlDataSource dataSource) : IDevice
             last_seen = excluded.last_seen, updated_at = excluded.updated_at
         """;
 
-    public async ValueTask UpsertAsync(DeviceCatalogEntry entry, CancellationToken cancellationToken)
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(2);
+
+    private readonly ConcurrentDictionary<string, DeviceCatalogEntry> _queued = new(StringComparer.Ordinal);
+
+    /// <summary>Holds one signal at most: something was queued since the writer last looked.</summary>
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
     {
-        await using var command = dataSource.CreateCommand(Upsert);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = entry.DeviceId });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = entry.Name });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = entry.Type });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)entry.FirmwareVersion ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)entry.HardwareVersion ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)entry.Location ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(entry.Capabilities), NpgsqlDbType = NpgsqlDbType.Jsonb });
-        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = entry.Active });
-        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = entry.Online });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)entry.LastSeen ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = entry.CreatedAt });
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = entry.UpdatedAt });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        FullMode = BoundedChannelFullMode.DropWrite,
+        SingleReader = true,
+    });
+
+    private readonly PostgresOutage _outage = new();
+    private readonly CancellationTokenSource _abort = new();
+    private Task _writing = Task.CompletedTask;
+    private NpgsqlConnection? _connection;
+
+    /// <summary>Entries queued and not yet written.</summary>
+    public int Queued => _queued.Count;
+
+    public ValueTask UpsertAsync(DeviceCatalogEntry entry, CancellationToken cancellationToken)
+    {
+        _queued[entry.DeviceId] = entry;
+        _wake.Writer.TryWrite(true);
+        return ValueTask.CompletedTask;
     }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _writing = Task.Run(() => WriteLoopAsync(_abort.Token));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Writes what is queued; when <paramref name="cancellationToken"/> (the host's shutdown deadline) fires first,
+    /// what is left is reported: those devices' catalog rows lag until their next change.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _wake.Writer.TryComplete();
+        await using (cancellationToken.Register(() => _abort.Cancel()))
+        {
+            await _writing;
+        }
+
+        if (!_queued.IsEmpty)
+        {
+            LogStoppedWithUnwritten(_queued.Count);
+        }
+    }
+
+    private async Task WriteLoopAsync(CancellationToken abort)
+    {
+        try
+        {
+            do
+            {
+                _wake.Reader.TryRead(out _);
+                await WriteQueuedAsync(abort);
+            }
+            while (await _wake.Reader.WaitToReadAsync(abort));
+
+            // Stopping: entries queued after the last signal was taken.
+            await WriteQueuedAsync(abort);
+        }
+        catch (Exception) when (abort.IsCancellationRequested)
+        {
+            // The shutdown deadline passed; StopAsync reports what is left.
+        }
+        finally
+        {
+            if (_connection is not null)
+            {
+                await _connection.DisposeAsync();
+            }
+        }
+    }
+
+    private async Task WriteQueuedAsync(CancellationToken abort)
+    {
+        while (TakeBatch() is { Count: > 0 } batch)
+        {
+            try
+            {
+                await StoreAsync(batch, abort);
+            }
+            catch (Exception) when (abort.IsCancellationRequested)
+            {
+                // Back in the queue to be counted as unwritten, unless a newer entry for the device came meanwhile.
+                foreach (var entry in batch)
+                {
+                    _queued.TryAdd(entry.DeviceId, entry);
+                }
+
+                throw;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes up to <see cref="MaxBatchSize"/> entries out of the queue. An entry replaced while it is taken stays
+    /// queued (the removal compares the value), so a newer entry is always written after an older one.
+    /// </summary>
+    private List<DeviceCatalogEntry> TakeBatch()
+    {
+        var batch = new List<DeviceCatalogEntry>();
+        foreach (var queued in _queued)
+        {
+            if (batch.Count == MaxBatchSize)
+            {
+                break;
+            }
+
+            if (_queued.TryRemove(queued))
+            {
+                batch.Add(queued.Value);
+            }
+        }
+
+        return batch;
+    }
+
+    /// <summary>Writes the batch, trying again with backoff for as long as it takes.</summary>
+    private async Task StoreAsync(List<DeviceCatalogEntry> batch, CancellationToken abort)
+    {
+        var retryDelay = FirstRetryDelay;
+        var keptForOutage = false;
+        while (true)
+        {
+            var attemptStartedAt = Stopwatch.GetTimestamp();
+            var reusingConnection = _connection is not null;
+            try
+            {
+                await WriteIsolatingRefusalsAsync(batch, abort);
+                if (_outage.TryEnd(out var outage))
+                {
+                    LogOutageEnded(outage.Duration.TotalSeconds, outage.BatchesWaited);
+                }
+
+                return;
+            }
+            catch (Exception ex) when (!abort.IsCancellationRequested)
+            {
+                if (_connection is not null)
+                {
+                    await _connection.DisposeAsync();
+                    _connection = null;
+                }
+
+                if (reusingConnection && PostgresFaults.IsLostConnection(ex))
+                {
+                    continue;
+                }
+
+                if (_outage.Begin(attemptStartedAt))
+                {
+                    // Any failure but a refused entry is retried: the catalog never drops an entry it could still store.
+                    LogOutageStarted(PostgresFaults.Describe(ex), batch.Count + _queued.Count);
+                }
+
+                if (!keptForOutage)
+                {
+                    keptForOutage = true;
+                    _outage.BatchWaited();
+                }
+
+                await Task.Delay(retryDelay, abort);
+                retryDelay = TimeSpan.FromTicks(Math.Min(retryDelay.Ticks * 2, MaxRetryDelay.Ticks));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes the entries; when PostgreSQL refuses them for what one holds, writes each half on its own, down to
+    /// single entries, so that only the refused ones are left out.
+    /// </summary>
+    private async Task WriteIsolatingRefusalsAsync(List<DeviceCatalogEntry> entries, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WriteAsync(entries, cancellationToken);
+        }
+        catch (Exception ex) when (PostgresFaults.IsRefusal(ex))
+        {
+            if (entries.Count == 1)
+            {
+                LogEntryRefused(entries[0].DeviceId, PostgresFaults.RefusalReason(ex));
+                return;
+            }
+
+            var half = entries.Count / 2;
+            await WriteIsolatingRefusalsAsync(entries.GetRange(0, half), cancellationToken);
+            await WriteIsolatingRefusalsAsync(entries.GetRange(half, entries.Count - half), cancellationToken);
+        }
+    }
+
+    private async Task WriteAsync(List<DeviceCatalogEntry> entries, CancellationToken cancellationToken)
+    {
+        var count = entries.Count;
+        var deviceIds = new string[count];
+        var names = new string[count];
+        var types = new string[count];
+        var firmwareVersions = new string?[count];
+        var hardwareVersions = new string?[count];
+        var locations = new string?[count];
+        var capabilities = new string[count];
+        var active = new bool[count];
+        var online = new bool[count];
+        var lastSeen = new DateTime?[count];
+        var createdAt = new DateTime[count];
+        var updatedAt = new DateTime[count];
+        for (var i = 0; i < count; i++)
+        {
+            var entry = entries[i];
+            deviceIds[i] = entry.DeviceId;
+            names[i] = entry.Name;
+            types[i] = entry.Type;
+            firmwareVersions[i] = entry.FirmwareVersion;
+            hardwareVersions[i] = entry.HardwareVersion;
+            locations[i] = entry.Location;
+            capabilities[i] = JsonSerializer.Serialize(entry.Capabilities);
+            active[i] = entry.Active;
+            online[i] = entry.Online;
+            lastSeen[i] = entry.LastSeen?.UtcDateTime;
+            createdAt[i] = entry.CreatedAt.UtcDateTime;
+            updatedAt[i] = entry.UpdatedAt.UtcDateTime;
+        }
+
+        _connection ??= await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var upsert = new NpgsqlCommand(UpsertBatch, _connection);
+        upsert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = deviceIds });
+        upsert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = names });
+        upsert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = types });
+        upsert.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = firmwareVersions });
+        upsert.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = hardwareVersions });
+        upsert.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = locations });
+        upsert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = capabilities, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        upsert.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = active });
+        upsert.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = online });
+        upsert.Parameters.Add(new NpgsqlParameter<DateTime?[]> { TypedValue = lastSeen });
+        upsert.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = createdAt });
+        upsert.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = updatedAt });
+        await upsert.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The device catalog cannot be written to PostgreSQL ({Reason}); {Count} entries are kept and written when it can be")]
+    private partial void LogOutageStarted(string reason, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The device catalog is written to PostgreSQL again after {OutageSeconds:F1} s; {BatchesWaited} batches waited")]
+    private partial void LogOutageEnded(double outageSeconds, int batchesWaited);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "PostgreSQL refused the catalog entry of device {DeviceId} ({Reason}); its row stays as it was until the device's next change")]
+    private partial void LogEntryRefused(string deviceId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The device catalog writer stopped with {Count} entries unwritten, out of time to write them; those devices' rows lag until their next change")]
+    private partial void LogStoppedWithUnwritten(int count);
 }

@@ -31,7 +31,7 @@ public sealed class DurableNodeFixture : NodeFixture
     /// <summary>A proxy of its own to PostgreSQL, and a data source that goes through it.</summary>
     public (TcpProxy Proxy, NpgsqlDataSource DataSource) CreateProxiedDataSource()
     {
-        var proxy = new TcpProxy(PostgresEndPoint());
+        var proxy = CreatePostgresProxy();
         return (proxy, NpgsqlDataSource.Create(Through(proxy)));
     }
 
@@ -68,8 +68,14 @@ public sealed class DurableNodeFixture : NodeFixture
         }
     }
 
+    /// <summary>The Redis the fixture's node uses, for another node of the same tests.</summary>
+    public string RedisConnectionString => _redis;
+
+    /// <summary>A proxy of its own to PostgreSQL, for another node of the same tests.</summary>
+    public TcpProxy CreatePostgresProxy() => new(PostgresEndPoint());
+
     /// <summary>The PostgreSQL connection string, pointed at <paramref name="proxy"/>.</summary>
-    private string Through(TcpProxy proxy) =>
+    public string Through(TcpProxy proxy) =>
         new NpgsqlConnectionStringBuilder(_postgres) { Host = "127.0.0.1", Port = proxy.Port }.ConnectionString;
 
     private IPEndPoint PostgresEndPoint()

@@ -68,4 +68,25 @@ public sealed class ProvisioningKeyTests(ProvisionedNodeFixture node) : IClassFi
 
         Assert.True(ack.IsSuccess, ack.ReasonString);
     }
+
+    [Fact]
+    public async Task Another_provisioning_or_anonymous_session_never_receives_an_installers_token()
+    {
+        var deviceId = $"dev-{Guid.NewGuid():N}";
+        await using var rival = await node.ConnectAsync("provision", ProvisionedNodeFixture.ProvisioningKey, clientId: $"rival-{Guid.NewGuid():N}");
+        await using var anonymous = await node.ConnectAsync();
+        foreach (var filter in new[] { "register/response", "register/+", "register/#" })
+        {
+            Assert.Equal(MqttClientSubscribeResultCode.GrantedQoS1, await rival.SubscribeAsync($"iot/devices/{deviceId}/{filter}"));
+            Assert.Equal(MqttClientSubscribeResultCode.GrantedQoS1, await anonymous.SubscribeAsync($"iot/devices/{deviceId}/{filter}"));
+        }
+
+        await using var installer = await node.ConnectAsync("provision", ProvisionedNodeFixture.ProvisioningKey, clientId: $"installer-{Guid.NewGuid():N}");
+        await installer.SubscribeAsync($"iot/devices/{deviceId}/register/response");
+        Assert.True((await installer.PublishAsync($"iot/devices/register/{deviceId}", """{"name":"n","type":"t"}""")).IsSuccess);
+
+        Assert.False(string.IsNullOrEmpty((await installer.WaitForJsonAsync($"iot/devices/{deviceId}/register/response")).GetProperty("auth_token").GetString()));
+        await rival.AssertNothingOnAsync($"iot/devices/{deviceId}/register/response", TimeSpan.FromMilliseconds(700));
+        await anonymous.AssertNothingOnAsync($"iot/devices/{deviceId}/register/response", TimeSpan.FromMilliseconds(100));
+    }
 }

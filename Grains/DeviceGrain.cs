@@ -331,7 +331,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
     /// <summary>Checks registration and the caller's right to act for this device.</summary>
     private DeviceResult? Authorize(Caller caller)
     {
-        if (!State.Registered)
+        if (!IsRegisteredOrLeave())
         {
             return DeviceResult.Refused(ErrorCodes.NotRegistered, $"device '{DeviceId}' is not registered");
         }

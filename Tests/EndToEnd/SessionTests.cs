@@ -205,13 +205,30 @@ public sealed class SessionTests(NodeFixture node)
             Assert.True(client.IsConnected);
         }
 
+        Assert.True(await LeavesMemoryAsync(clientId), "the look-up's grain leaves memory once idle");
+    }
+
+    [Fact]
+    public async Task A_made_up_token_for_a_random_device_leaves_no_device_grain_behind()
+    {
+        var deviceId = $"dev-{Guid.NewGuid():N}";
+        await using var anonymous = await node.ConnectAsync();
+
+        var ack = await anonymous.PublishAsync($"iot/devices/data/{deviceId}/temperature", """{"value":1,"auth_token":"made-up"}""");
+
+        Assert.StartsWith("not_registered", ack.ReasonString);
+        Assert.True(await LeavesMemoryAsync(deviceId), "an unregistered device's grain leaves memory once idle");
+    }
+
+    private async Task<bool> LeavesMemoryAsync(string deviceId)
+    {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
-        while (await IsActiveAsync(clientId) && DateTime.UtcNow < deadline)
+        while (await IsActiveAsync(deviceId) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(100);
         }
 
-        Assert.False(await IsActiveAsync(clientId), "the look-up's grain leaves memory once idle");
+        return !await IsActiveAsync(deviceId);
     }
 
     private async Task<bool> IsActiveAsync(string deviceId)

@@ -99,9 +99,20 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
             _presenceMetrics.WentOffline(); // counted by the silo that activates it next
         }
 
-        if (_unsavedChanges)
+        if (!_unsavedChanges)
+        {
+            return;
+        }
+
+        try
         {
             await WriteStateAsync(cancellationToken);
+        }
+        catch (PassingFaultException ex)
+        {
+            // Only what is written behind (last seen, metrics, latest readings) is lost; every transition was stored.
+            LogWriteBehindLost(ex, DeviceId);
+            _writeBehindFlush.Remove(DeviceId);
         }
     }
 
@@ -559,6 +570,9 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device {DeviceId} registered (renewal: {Renewal})")]
     private partial void LogRegistered(string deviceId, bool renewal);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Device {DeviceId} deactivated without storing what it writes behind (last seen, metrics, latest readings)")]
+    private partial void LogWriteBehindLost(Exception exception, string deviceId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not publish the {Event} event of device {DeviceId}")]
     private partial void LogEventFailed(Exception exception, string deviceId, string @event);

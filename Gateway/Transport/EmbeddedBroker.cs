@@ -267,6 +267,8 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
             _sessions.Disconnected(session);
         }
 
+        _connecting.TryRemove((e.ClientId, e.RemoteEndPoint), out _); // ended before it was established (its CONNACK failed)
+
         _interest.Disconnected(e.ClientId);
         _metrics.ConnectionClosed();
         return Task.CompletedTask;

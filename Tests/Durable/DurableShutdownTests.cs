@@ -22,8 +22,7 @@ public sealed class DurableShutdownTests(DurableNodeFixture fixture)
         var devices = new List<(string DeviceId, TestMqttClient Client)>();
         for (var i = 0; i < Devices; i++)
         {
-            var (deviceId, token) = await RegisterAsync(node);
-            devices.Add((deviceId, await TestMqttClient.ConnectAsync(node.MqttPort, deviceId, token)));
+            devices.Add(await node.ConnectNewDeviceAsync());
         }
 
         // The readings wait for PostgreSQL, unacknowledged, when Ctrl-C comes.
@@ -46,15 +45,5 @@ public sealed class DurableShutdownTests(DurableNodeFixture fixture)
         {
             await client.DisposeAsync();
         }
-    }
-
-    private static async Task<(string DeviceId, string Token)> RegisterAsync(NodeProcess node)
-    {
-        var deviceId = $"dev-{Guid.NewGuid():N}";
-        await using var provisioning = await TestMqttClient.ConnectAsync(node.MqttPort);
-        await provisioning.SubscribeAsync($"iot/devices/{deviceId}/register/response");
-        Assert.True((await provisioning.PublishAsync($"iot/devices/register/{deviceId}", """{"name":"n","type":"t"}""")).IsSuccess);
-        var token = (await provisioning.WaitForJsonAsync($"iot/devices/{deviceId}/register/response")).GetProperty("auth_token").GetString()!;
-        return (deviceId, token);
     }
 }

@@ -54,6 +54,22 @@ public sealed class NodeProcess : IAsyncDisposable
         return node;
     }
 
+    /// <summary>Registers a new device over MQTT as a provisioning client would, then connects it with its token.</summary>
+    public async Task<(string DeviceId, TestMqttClient Client)> ConnectNewDeviceAsync()
+    {
+        var deviceId = $"dev-{Guid.NewGuid():N}";
+        await using var provisioning = await TestMqttClient.ConnectAsync(MqttPort);
+        await provisioning.SubscribeAsync($"iot/devices/{deviceId}/register/response");
+        var ack = await provisioning.PublishAsync($"iot/devices/register/{deviceId}", """{"name":"n","type":"t"}""");
+        if (!ack.IsSuccess)
+        {
+            throw new InvalidOperationException($"registration was refused: {ack.ReasonCode} {ack.ReasonString}");
+        }
+
+        var token = (await provisioning.WaitForJsonAsync($"iot/devices/{deviceId}/register/response")).GetProperty("auth_token").GetString();
+        return (deviceId, await TestMqttClient.ConnectAsync(MqttPort, deviceId, token));
+    }
+
     /// <summary>What the node wrote to its console so far.</summary>
     public IReadOnlyList<string> Log()
     {

@@ -11,7 +11,11 @@ public sealed class ShutdownTests
     public async Task Ctrl_C_under_load_acknowledges_what_is_in_flight_and_logs_no_error()
     {
         await using var node = await NodeProcess.StartAsync([]);
-        var devices = await ConnectDevicesAsync(node);
+        var devices = new List<(string DeviceId, TestMqttClient Client)>();
+        for (var i = 0; i < Devices; i++)
+        {
+            devices.Add(await node.ConnectNewDeviceAsync());
+        }
 
         // Pending write-behind state (heartbeat metrics) on every grain, and readings flowing.
         foreach (var (deviceId, client) in devices)
@@ -36,22 +40,6 @@ public sealed class ShutdownTests
         {
             await client.DisposeAsync();
         }
-    }
-
-    private static async Task<List<(string DeviceId, TestMqttClient Client)>> ConnectDevicesAsync(NodeProcess node)
-    {
-        var devices = new List<(string, TestMqttClient)>();
-        await using var provisioning = await TestMqttClient.ConnectAsync(node.MqttPort);
-        for (var i = 0; i < Devices; i++)
-        {
-            var deviceId = $"dev-{Guid.NewGuid():N}";
-            await provisioning.SubscribeAsync($"iot/devices/{deviceId}/register/response");
-            Assert.True((await provisioning.PublishAsync($"iot/devices/register/{deviceId}", """{"name":"n","type":"t"}""")).IsSuccess);
-            var token = (await provisioning.WaitForJsonAsync($"iot/devices/{deviceId}/register/response")).GetProperty("auth_token").GetString();
-            devices.Add((deviceId, await TestMqttClient.ConnectAsync(node.MqttPort, deviceId, token)));
-        }
-
-        return devices;
     }
 
     /// <summary>Publishes readings one after another until the node closes the connection; counts how each ended.</summary>

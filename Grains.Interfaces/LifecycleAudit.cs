@@ -1,0 +1,23 @@
+namespace Orleans.IoT;
+
+/// <summary>
+/// One state a command, configuration change or firmware update passed through (DESIGN §1: the audit in
+/// PostgreSQL). <paramref name="Kind"/> is <c>command</c>, <c>config</c> or <c>firmware</c>; <paramref name="Id"/> is
+/// the command, config or update id; <paramref name="DetailJson"/> is a JSON object with what the state carries
+/// (the command and its parameters, the config updates, a result or error), or null.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("iot.audit-entry")]
+public sealed record LifecycleAuditEntry(
+    [property: Id(0)] string DeviceId,
+    [property: Id(1)] string Kind,
+    [property: Id(2)] string Id,
+    [property: Id(3)] string State,
+    [property: Id(4)] DateTimeOffset At,
+    [property: Id(5)] string? DetailJson);
+
+/// <summary>Reads the audit: what operators and the HTTP API ask about a device's commands, configs and updates.</summary>
+public interface ILifecycleAuditReader
+{
+    /// <summary>A device's entries with <c>from &lt;= At &lt; to</c>, oldest first, at most <paramref name="limit"/>.</summary>
+    Task<IReadOnlyList<LifecycleAuditEntry>> ReadAsync(string deviceId, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken);
+}

@@ -1,8 +1,9 @@
 namespace Orleans.IoT;
 
+/// <summary>Who sends a message: the one model of a caller, from the transport session to the grain.</summary>
 public enum CallerKind
 {
-    /// <summary>Nobody the gateway could vouch for; may still carry a device token to verify.</summary>
+    /// <summary>Nobody the gateway could vouch for; may still carry a device token for the device grain to verify.</summary>
     Anonymous = 0,
 
     /// <summary>Allowed to register new devices: the provisioning user, a valid provision key, or open registration.</summary>
@@ -10,18 +11,32 @@ public enum CallerKind
 
     /// <summary>An operator whose key the gateway verified.</summary>
     Operator = 2,
+
+    /// <summary>A device, by the token it connected with (which only its grain can verify).</summary>
+    Device = 3,
 }
 
 /// <summary>
-/// Who sent a message, as far as the gateway can tell. A device token is never trusted by the gateway:
-/// the device grain, which holds the token hash, verifies it on every call.
+/// Who sent a message, as far as the gateway can tell. A device token is never trusted by the gateway: the device
+/// grain, which holds the token hash, verifies it on every call. Routes name the least kind they are meant for
+/// (<see cref="CallerKind.Device"/>: the device named by the topic; <see cref="CallerKind.Provisioning"/>:
+/// registration; <see cref="CallerKind.Operator"/>: operators only).
 /// </summary>
+/// <param name="Name">The device id of a device session, the name of an operator.</param>
+/// <param name="DeviceToken">The token a device connected with, or that a message carries.</param>
 [GenerateSerializer, Immutable, Alias("iot.caller")]
-public readonly record struct Caller(
+public sealed record Caller(
     [property: Id(0)] CallerKind Kind,
-    [property: Id(1)] string? DeviceToken)
+    [property: Id(1)] string? DeviceToken = null,
+    [property: Id(2)] string? Name = null)
 {
-    public static Caller Operator => new(CallerKind.Operator, null);
+    public static readonly Caller Anonymous = new(CallerKind.Anonymous);
+
+    public static readonly Caller Provisioning = new(CallerKind.Provisioning);
+
+    public static Caller Device(string deviceId, string token) => new(CallerKind.Device, token, deviceId);
+
+    public static Caller Operator(string name) => new(CallerKind.Operator, Name: name);
 
     public bool IsOperator => Kind == CallerKind.Operator;
 }

@@ -128,7 +128,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
                 now);
         }
 
-        if (!isRenewal && caller.Kind == CallerKind.Anonymous)
+        if (!isRenewal && caller.Kind is not (CallerKind.Provisioning or CallerKind.Operator))
         {
             return new RegisterResult(
                 DeviceResult.Refused(ErrorCodes.Unauthorized, "registration needs a valid provisioning key"),

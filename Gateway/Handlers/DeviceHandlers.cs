@@ -24,7 +24,7 @@ public sealed class DeviceHandlers(
         }
 
         var deviceId = context.DeviceId!;
-        var outcome = await Device(deviceId).Register(request, CallerOf(context), context.CancellationToken);
+        var outcome = await Device(deviceId).Register(request, context.Caller, context.CancellationToken);
         if (!outcome.Result.IsOk)
         {
             return Refused(outcome.Result);
@@ -41,7 +41,7 @@ public sealed class DeviceHandlers(
     public async ValueTask<MessageResult> Unregister(MessageContext context)
     {
         var deviceId = context.DeviceId!;
-        var result = await Device(deviceId).Unregister(CallerOf(context), context.CancellationToken);
+        var result = await Device(deviceId).Unregister(context.Caller, context.CancellationToken);
         if (!result.IsOk)
         {
             return Refused(result);
@@ -60,7 +60,7 @@ public sealed class DeviceHandlers(
             return MessageResult.Refused(ErrorCodes.ValidationFailed, error);
         }
 
-        var result = await Device(context.DeviceId!).Heartbeat(metrics, CallerOf(context), context.CancellationToken);
+        var result = await Device(context.DeviceId!).Heartbeat(metrics, context.Caller, context.CancellationToken);
         return Answer(context, result, "heartbeat_received");
     }
 
@@ -71,7 +71,7 @@ public sealed class DeviceHandlers(
             return MessageResult.Refused(ErrorCodes.ValidationFailed, error);
         }
 
-        var result = await Device(context.DeviceId!).ReportStatus(report, CallerOf(context), context.CancellationToken);
+        var result = await Device(context.DeviceId!).ReportStatus(report, context.Caller, context.CancellationToken);
         return Answer(context, result, "status_updated");
     }
 
@@ -83,18 +83,11 @@ public sealed class DeviceHandlers(
             return MessageResult.Refused(ErrorCodes.ValidationFailed, error);
         }
 
-        var result = await Device(deviceId).RecordReading(reading, CallerOf(context), context.CancellationToken);
+        var result = await Device(deviceId).RecordReading(reading, context.Caller, context.CancellationToken);
         return Answer(context, result, "data_received");
     }
 
     private IDeviceGrain Device(string deviceId) => grains.Get(deviceId);
-
-    private static Caller CallerOf(MessageContext context) => context.Credential.Kind switch
-    {
-        CredentialKind.Operator => Caller.Operator,
-        CredentialKind.Provisioning => new Caller(CallerKind.Provisioning, context.Credential.DeviceToken),
-        _ => new Caller(CallerKind.Anonymous, context.Credential.DeviceToken),
-    };
 
     /// <summary>The outcome; an acknowledgement payload is built only for a sender that gave a response topic.</summary>
     private MessageResult Answer(MessageContext context, DeviceResult result, string acknowledgement) =>

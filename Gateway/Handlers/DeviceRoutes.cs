@@ -14,13 +14,13 @@ public static class DeviceRoutes
         router.Group("iot/devices", middleware, devices =>
         {
             // Device lifecycle
-            devices.On("register/{device_id}", handlers.Register, qos: 1, publisher: PublisherKind.Provisioning, name: Register);
-            devices.On("unregister/{device_id}", handlers.Unregister, qos: 1, publisher: PublisherKind.Device, name: "unregister");
-            devices.On("heartbeat/{device_id}", handlers.Heartbeat, qos: 0, publisher: PublisherKind.Device, name: "heartbeat");
+            devices.On("register/{device_id}", handlers.Register, qos: 1, publisher: CallerKind.Provisioning, name: Register);
+            devices.On("unregister/{device_id}", handlers.Unregister, qos: 1, publisher: CallerKind.Device, name: "unregister");
+            devices.On("heartbeat/{device_id}", handlers.Heartbeat, qos: 0, publisher: CallerKind.Device, name: "heartbeat");
 
             // Device data
-            devices.On("data/{device_id}/{sensor_type}", handlers.SensorData, qos: 1, publisher: PublisherKind.Device, name: "data");
-            devices.On("status/{device_id}", handlers.Status, qos: 1, publisher: PublisherKind.Device, name: "status");
+            devices.On("data/{device_id}/{sensor_type}", handlers.SensorData, qos: 1, publisher: CallerKind.Device, name: "data");
+            devices.On("status/{device_id}", handlers.Status, qos: 1, publisher: CallerKind.Device, name: "status");
         });
         return router;
     }

@@ -5,7 +5,7 @@ using Orleans.IoT.Gateway.Security;
 namespace Orleans.IoT.Gateway.Middleware;
 
 /// <summary>
-/// Establishes the message's <see cref="Credential"/> and enforces who may publish on the route:
+/// Establishes the message's <see cref="MessageContext.Caller"/> and enforces who may publish on the route:
 /// a device session only on its own topics, operator routes only for operators. Device tokens are
 /// passed on for the device grain to verify; operator and provisioning keys are checked here, and a
 /// message that carries no credential the route could accept is refused here, without a grain call.
@@ -17,41 +17,47 @@ public sealed class AuthenticationMiddleware(OperatorDirectory directory) : IMes
         var session = context.Message.Session;
         var offeredToken = RequestReader.OptionalString(context.Json, "auth_token") ?? context.Message.AuthTokenProperty;
 
-        if (session.Kind == SessionKind.Operator || directory.FindOperatorByKey(offeredToken) is not null)
+        if (session.Kind == CallerKind.Operator)
         {
-            context.Credential = new Credential(CredentialKind.Operator, null);
+            context.Caller = session;
             return next(context);
         }
 
-        if (context.Route.Publisher == PublisherKind.Operator)
+        if (directory.FindOperatorByKey(offeredToken) is { } operatorName)
         {
-            return Refuse(session.Kind == SessionKind.Device || offeredToken is not null
+            context.Caller = Caller.Operator(operatorName);
+            return next(context);
+        }
+
+        if (context.Route.Publisher == CallerKind.Operator)
+        {
+            return Refuse(session.Kind == CallerKind.Device || offeredToken is not null
                 ? MessageResult.Refused(ErrorCodes.Forbidden, "only operators may publish on this topic")
                 : MessageResult.Refused(ErrorCodes.Unauthorized, "this topic needs operator credentials"));
         }
 
-        if (session.Kind == SessionKind.Device)
+        if (session.Kind == CallerKind.Device)
         {
             if (!string.Equals(session.Name, context.DeviceId, StringComparison.Ordinal))
             {
                 return Refuse(MessageResult.Refused(ErrorCodes.Forbidden, "a device may publish only on its own topics"));
             }
 
-            context.Credential = new Credential(CredentialKind.Anonymous, session.DeviceToken);
+            context.Caller = session;
             return next(context);
         }
 
-        var mayProvision = context.Route.Publisher == PublisherKind.Provisioning
-            && (session.Kind == SessionKind.Provisioning
+        var mayProvision = context.Route.Publisher == CallerKind.Provisioning
+            && (session.Kind == CallerKind.Provisioning
                 || directory.VerifyProvisioningKey(RequestReader.OptionalString(context.Json, "provision_key")));
         if (!mayProvision && offeredToken is null)
         {
-            return Refuse(context.Route.Publisher == PublisherKind.Provisioning
+            return Refuse(context.Route.Publisher == CallerKind.Provisioning
                 ? MessageResult.Refused(ErrorCodes.Unauthorized, "registration needs a valid provisioning key")
                 : MessageResult.Refused(ErrorCodes.Unauthorized, "this message needs the device's auth_token"));
         }
 
-        context.Credential = new Credential(mayProvision ? CredentialKind.Provisioning : CredentialKind.Anonymous, offeredToken);
+        context.Caller = new Caller(mayProvision ? CallerKind.Provisioning : CallerKind.Anonymous, offeredToken);
         return next(context);
     }
 

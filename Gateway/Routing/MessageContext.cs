@@ -21,8 +21,8 @@ public sealed class MessageContext
     /// <summary>The payload's JSON object, once the JSON middleware has parsed it.</summary>
     public JsonElement Json { get; set; }
 
-    /// <summary>Set by the authentication middleware.</summary>
-    public Credential Credential { get; set; }
+    /// <summary>Who sent this message as the authentication middleware established it (the session's caller, or what the payload proves).</summary>
+    public Caller Caller { get; set; } = Caller.Anonymous;
 
     public string? DeviceId => Values["device_id"];
 
@@ -35,7 +35,7 @@ public sealed record InboundMessage(
     string Topic,
     ReadOnlyMemory<byte> Payload,
     int Qos,
-    SessionIdentity Session,
+    Caller Session,
     string? ResponseTopic = null,
     ReadOnlyMemory<byte> CorrelationData = default,
     string? AuthTokenProperty = null,

@@ -3,7 +3,7 @@ namespace Orleans.IoT.Gateway.Routing;
 /// <summary>A topic template bound to a handler, with its QoS, its publisher and its middleware pipeline.</summary>
 public sealed class Route
 {
-    public Route(string name, TopicTemplate template, MessageHandler handler, int qos, PublisherKind publisher, IReadOnlyList<IMessageMiddleware> middleware)
+    public Route(string name, TopicTemplate template, MessageHandler handler, int qos, CallerKind publisher, IReadOnlyList<IMessageMiddleware> middleware)
     {
         if (qos is < 0 or > 2)
         {
@@ -28,7 +28,7 @@ public sealed class Route
     /// <summary>The QoS the route is served at (the subscription QoS behind an external broker).</summary>
     public int Qos { get; }
 
-    public PublisherKind Publisher { get; }
+    public CallerKind Publisher { get; }
 
     public IReadOnlyList<IMessageMiddleware> Middleware { get; }
 

@@ -8,7 +8,7 @@ public delegate bool ParameterRule(ReadOnlySpan<char> value);
 /// <code>
 /// router.Group("iot/devices", [auth], devices =>
 /// {
-///     devices.On("register/{device_id}", handlers.Register, qos: 1, publisher: PublisherKind.Provisioning);
+///     devices.On("register/{device_id}", handlers.Register, qos: 1, publisher: CallerKind.Provisioning);
 /// });
 /// </code>
 /// Parameters are checked by the rule registered for their name, or by the default rule.
@@ -34,10 +34,10 @@ public sealed class TopicRouter
         return group;
     }
 
-    public Route On(string template, MessageHandler handler, int qos = 0, PublisherKind publisher = PublisherKind.Device, string? name = null) =>
+    public Route On(string template, MessageHandler handler, int qos = 0, CallerKind publisher = CallerKind.Device, string? name = null) =>
         Add(template, handler, qos, publisher, [], name);
 
-    internal Route Add(string template, MessageHandler handler, int qos, PublisherKind publisher, IReadOnlyList<IMessageMiddleware> middleware, string? name)
+    internal Route Add(string template, MessageHandler handler, int qos, CallerKind publisher, IReadOnlyList<IMessageMiddleware> middleware, string? name)
     {
         var parsed = new TopicTemplate(template);
         if (_routes.Any(r => r.Template.ToSubscriptionFilter() == parsed.ToSubscriptionFilter()))
@@ -106,7 +106,7 @@ public sealed class RouteGroup
         _middleware = middleware;
     }
 
-    public Route On(string template, MessageHandler handler, int qos = 0, PublisherKind publisher = PublisherKind.Device, string? name = null) =>
+    public Route On(string template, MessageHandler handler, int qos = 0, CallerKind publisher = CallerKind.Device, string? name = null) =>
         _router.Add(Join(template), handler, qos, publisher, _middleware, name);
 
     public RouteGroup Group(string prefix, IReadOnlyList<IMessageMiddleware> middleware, Action<RouteGroup> configure)

@@ -14,13 +14,13 @@ public static class TopicAccessPolicy
 
     private static readonly string[] RegistrationReplies = ["register/response", "register/error", "register/+", "register/#"];
 
-    public static bool CanSubscribe(SessionIdentity session, string filter)
+    public static bool CanSubscribe(Caller session, string filter)
     {
         switch (session.Kind)
         {
-            case SessionKind.Operator:
+            case CallerKind.Operator:
                 return true;
-            case SessionKind.Device:
+            case CallerKind.Device:
                 var own = $"{DevicesPrefix}{session.Name}/";
                 return filter.Length > own.Length && filter.StartsWith(own, StringComparison.Ordinal) && IsWellFormedFilter(filter);
             default:

@@ -8,11 +8,11 @@ using Orleans.IoT.Gateway.Routing;
 namespace Orleans.IoT.Gateway.Transport;
 
 /// <summary>One connection's proven identity; replaced when the device rotates its token on that connection.</summary>
-public sealed class BrokerSession(string clientId, SessionIdentity identity)
+public sealed class BrokerSession(string clientId, Caller identity)
 {
     public string ClientId { get; } = clientId;
 
-    public SessionIdentity Identity { get; set; } = identity;
+    public Caller Identity { get; set; } = identity;
 }
 
 /// <summary>
@@ -35,11 +35,11 @@ public sealed partial class ConnectedSessions(EmbeddedBrokerServer server, TimeP
     public void Disconnected(BrokerSession session) => _byClientId.TryRemove(new KeyValuePair<string, BrokerSession>(session.ClientId, session));
 
     public bool IsOperator(string clientId) =>
-        _byClientId.TryGetValue(clientId, out var session) && session.Identity.Kind == SessionKind.Operator;
+        _byClientId.TryGetValue(clientId, out var session) && session.Identity.Kind == CallerKind.Operator;
 
     /// <summary>True when a device is connected here under this client id (which is its device id).</summary>
     public bool IsDeviceConnected(string clientId) =>
-        _byClientId.TryGetValue(clientId, out var session) && session.Identity.Kind == SessionKind.Device;
+        _byClientId.TryGetValue(clientId, out var session) && session.Identity.Kind == CallerKind.Device;
 
     public void TokenRotated(string deviceId, string newToken, string? rotatingSessionId)
     {
@@ -66,7 +66,7 @@ public sealed partial class ConnectedSessions(EmbeddedBrokerServer server, TimeP
     }
 
     private BrokerSession? DeviceSession(string deviceId) =>
-        _byClientId.TryGetValue(deviceId, out var session) && session.Identity is { Kind: SessionKind.Device } identity && identity.Name == deviceId
+        _byClientId.TryGetValue(deviceId, out var session) && session.Identity is { Kind: CallerKind.Device } identity && identity.Name == deviceId
             ? session
             : null;
 
@@ -74,7 +74,7 @@ public sealed partial class ConnectedSessions(EmbeddedBrokerServer server, TimeP
     /// Disconnects with MQTT 5's Not authorized, after the session's queued messages have gone out (at most
     /// <paramref name="grace"/>), unless the session has proven a new identity since.
     /// </summary>
-    private async Task DisconnectAsync(BrokerSession session, SessionIdentity revoked, TimeSpan grace, string reason)
+    private async Task DisconnectAsync(BrokerSession session, Caller revoked, TimeSpan grace, string reason)
     {
         try
         {

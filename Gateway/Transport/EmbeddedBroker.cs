@@ -160,7 +160,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
                 return;
             }
 
-            if (identity.Kind != SessionKind.Device && !assigned && await IsRegisteredDeviceAsync(clientId, e.CancellationToken))
+            if (identity.Kind != CallerKind.Device && !assigned && await IsRegisteredDeviceAsync(clientId, e.CancellationToken))
             {
                 // The id belongs to that device: without its credentials no one may push it off or inherit its session.
                 e.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
@@ -208,27 +208,27 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
     [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_connectPacket")]
     private static extern ref MqttConnectPacket ConnectPacketOf(ValidatingConnectionEventArgs e);
 
-    private async ValueTask<(SessionIdentity? Identity, MqttConnectReasonCode Refusal)> AuthenticateAsync(ValidatingConnectionEventArgs e, string clientId)
+    private async ValueTask<(Caller? Identity, MqttConnectReasonCode Refusal)> AuthenticateAsync(ValidatingConnectionEventArgs e, string clientId)
     {
         var user = e.UserName;
         if (string.IsNullOrEmpty(user))
         {
             return _directory.AllowAnonymous
-                ? (_directory.OpenRegistration ? SessionIdentity.Provisioning : SessionIdentity.Anonymous, default)
+                ? (_directory.OpenRegistration ? Caller.Provisioning : Caller.Anonymous, default)
                 : (null, MqttConnectReasonCode.NotAuthorized);
         }
 
         if (user == AuthOptions.ProvisioningUser)
         {
             return _directory.VerifyProvisioningKey(e.Password)
-                ? (SessionIdentity.Provisioning, default)
+                ? (Caller.Provisioning, default)
                 : (null, MqttConnectReasonCode.BadUserNameOrPassword);
         }
 
         if (_directory.IsOperatorName(user))
         {
             return _directory.VerifyOperator(user, e.Password)
-                ? (SessionIdentity.Operator(user), default)
+                ? (Caller.Operator(user), default)
                 : (null, MqttConnectReasonCode.BadUserNameOrPassword);
         }
 
@@ -243,7 +243,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
         }
 
         return await _devices.AuthenticateAsync(user, e.Password, e.CancellationToken)
-            ? (SessionIdentity.Device(user, e.Password), default)
+            ? (Caller.Device(user, e.Password), default)
             : (null, MqttConnectReasonCode.BadUserNameOrPassword);
     }
 
@@ -322,7 +322,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
                 return;
             }
 
-            if (identity.Kind == SessionKind.Operator && !TopicAccessPolicy.IsReserved(message.Topic))
+            if (identity.Kind == CallerKind.Operator && !TopicAccessPolicy.IsReserved(message.Topic))
             {
                 return; // operators may use the broker for their own topics
             }
@@ -364,7 +364,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
         }
     }
 
-    private InboundMessage ToInbound(MqttApplicationMessage message, SessionIdentity identity, string clientId)
+    private InboundMessage ToInbound(MqttApplicationMessage message, Caller identity, string clientId)
     {
         var payload = message.Payload;
         string? tokenProperty = null;
@@ -391,8 +391,8 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
             clientId);
     }
 
-    private static SessionIdentity IdentityOf(System.Collections.IDictionary items) =>
-        (items[IdentityKey] as BrokerSession)?.Identity ?? SessionIdentity.Anonymous;
+    private static Caller IdentityOf(System.Collections.IDictionary items) =>
+        (items[IdentityKey] as BrokerSession)?.Identity ?? Caller.Anonymous;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "MQTT broker listening on {Address}:{Port}")]
     private partial void LogListening(string address, int port);

@@ -71,7 +71,7 @@ public sealed class DeviceGrainTests(ClusterFixture fixture)
         Assert.True(await device.Authenticate(renewed.AuthToken!));
         Assert.Equal("1.3.0", (await device.GetSnapshot()).FirmwareVersion);
 
-        var byOperator = await device.Register(Sensor, Caller.Operator);
+        var byOperator = await device.Register(Sensor, Caller.Operator("ops"));
         Assert.True(byOperator.Result.IsOk);
         Assert.False(await device.Authenticate(renewed.AuthToken!));
     }

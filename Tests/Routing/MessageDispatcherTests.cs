@@ -72,7 +72,7 @@ public sealed class MessageDispatcherTests
 
         await dispatcher.DispatchAsync(Message() with
         {
-            Session = SessionIdentity.Device("dev-1", "t"),
+            Session = Caller.Device("dev-1", "t"),
             ResponseTopic = "iot/devices/dev-1/replies",
             SessionId = "dev-1",
         });
@@ -83,7 +83,7 @@ public sealed class MessageDispatcherTests
     }
 
     private static InboundMessage Message() =>
-        new("iot/devices/data/dev-1/temperature", "{}"u8.ToArray(), 1, SessionIdentity.Anonymous, SessionId: "client-1");
+        new("iot/devices/data/dev-1/temperature", "{}"u8.ToArray(), 1, Caller.Anonymous, SessionId: "client-1");
 
     private static (MessageDispatcher Dispatcher, RecordingPublisher Outbound) Dispatcher(MessageHandler handler)
     {

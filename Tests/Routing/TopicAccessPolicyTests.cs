@@ -5,7 +5,7 @@ namespace Orleans.IoT.Tests.Routing;
 
 public sealed class TopicAccessPolicyTests
 {
-    private static readonly SessionIdentity Device = SessionIdentity.Device("dev1", "token");
+    private static readonly Caller Device = Caller.Device("dev1", "token");
 
     [Theory]
     [InlineData("iot/devices/dev1/#")]
@@ -48,8 +48,8 @@ public sealed class TopicAccessPolicyTests
     [InlineData("analytics/#", false)]
     public void A_provisioning_session_may_subscribe_only_to_one_devices_registration_replies(string filter, bool allowed)
     {
-        Assert.Equal(allowed, TopicAccessPolicy.CanSubscribe(SessionIdentity.Provisioning, filter));
-        Assert.Equal(allowed, TopicAccessPolicy.CanSubscribe(SessionIdentity.Anonymous, filter));
+        Assert.Equal(allowed, TopicAccessPolicy.CanSubscribe(Caller.Provisioning, filter));
+        Assert.Equal(allowed, TopicAccessPolicy.CanSubscribe(Caller.Anonymous, filter));
     }
 
     [Theory]
@@ -57,5 +57,5 @@ public sealed class TopicAccessPolicyTests
     [InlineData("iot/events/#")]
     [InlineData("analytics/sensor_data/+")]
     public void Operators_may_subscribe_anywhere(string filter) =>
-        Assert.True(TopicAccessPolicy.CanSubscribe(SessionIdentity.Operator("ops"), filter));
+        Assert.True(TopicAccessPolicy.CanSubscribe(Caller.Operator("ops"), filter));
 }

@@ -12,10 +12,10 @@ public sealed class TopicRouterTests
         var router = DeviceRoutes.CreateRouter();
         router.Group("iot/devices", [], devices =>
         {
-            devices.On("register/{device_id}", Nothing, qos: 1, publisher: PublisherKind.Provisioning, name: "register");
+            devices.On("register/{device_id}", Nothing, qos: 1, publisher: CallerKind.Provisioning, name: "register");
             devices.On("heartbeat/{device_id}", Nothing, qos: 0, name: "heartbeat");
             devices.On("data/{device_id}/{sensor_type}", Nothing, qos: 1, name: "data");
-            devices.On("control/{device_id}/command", Nothing, qos: 2, publisher: PublisherKind.Operator, name: "command");
+            devices.On("control/{device_id}/command", Nothing, qos: 2, publisher: CallerKind.Operator, name: "command");
             devices.On("control/{device_id}/command/{command_id}/result", Nothing, qos: 1, name: "command-result");
         });
         return router;
@@ -111,7 +111,7 @@ public sealed class TopicRouterTests
         var route = DeviceRouter().Match("iot/devices/control/d1/command").Route!;
 
         Assert.Equal(2, route.Qos);
-        Assert.Equal(PublisherKind.Operator, route.Publisher);
+        Assert.Equal(CallerKind.Operator, route.Publisher);
         Assert.Equal("iot/devices/control/+/command", route.Template.ToSubscriptionFilter());
     }
 
@@ -129,7 +129,7 @@ public sealed class TopicRouterTests
                 })));
 
         var match = router.Match("a/b/c");
-        var result = await match.Route!.Pipeline(new MessageContext(new InboundMessage("a/b/c", default, 0, SessionIdentity.Anonymous), match.Route, match.Values));
+        var result = await match.Route!.Pipeline(new MessageContext(new InboundMessage("a/b/c", default, 0, Caller.Anonymous), match.Route, match.Values));
 
         Assert.Equal(["outer", "inner", "gate"], calls);
         Assert.Equal(MessageOutcome.Refused, result.Outcome);
@@ -149,7 +149,7 @@ public sealed class TopicRouterTests
             }));
 
         var match = router.Match("a/42");
-        var result = await match.Route!.Pipeline(new MessageContext(new InboundMessage("a/42", default, 0, SessionIdentity.Anonymous), match.Route, match.Values));
+        var result = await match.Route!.Pipeline(new MessageContext(new InboundMessage("a/42", default, 0, Caller.Anonymous), match.Route, match.Values));
 
         Assert.Equal(["first", "second", "handler:42"], calls);
         Assert.Equal(MessageOutcome.Accepted, result.Outcome);

@@ -29,11 +29,13 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<OperatorDirectory>();
         services.AddSingleton<DeviceGrains>();
         services.AddSingleton<DeviceHandlers>();
+        services.AddSingleton<CommandHandlers>();
         services.AddSingleton(sp =>
         {
             var mqtt = sp.GetRequiredService<IOptions<MqttOptions>>().Value;
             return DeviceRoutes.Build(
                 sp.GetRequiredService<DeviceHandlers>(),
+                sp.GetRequiredService<CommandHandlers>(),
                 [
                     new PayloadLimitMiddleware(mqtt.MaxPayloadBytes),
                     new JsonObjectMiddleware(),

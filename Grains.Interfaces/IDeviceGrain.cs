@@ -4,8 +4,8 @@ namespace Orleans.IoT;
 
 /// <summary>
 /// The single owner of one device's state (key = device_id): registration, token, presence, metrics,
-/// latest readings. Every device-originated call is authenticated and rate limited here, so the rules
-/// hold exactly however many gateways route to it.
+/// latest readings and commands. Every device-originated call is authenticated and rate limited here, so the
+/// rules hold exactly however many gateways route to it.
 /// </summary>
 [Alias("iot.device")]
 public interface IDeviceGrain : IGrainWithStringKey
@@ -25,6 +25,25 @@ public interface IDeviceGrain : IGrainWithStringKey
     /// <summary>Stores a reading; completes only after the history sink has committed it.</summary>
     [Alias("reading")]
     Task<DeviceResult> RecordReading(SensorReading reading, Caller caller, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// An operator's command: queued while the device is offline (bounded), sent at once or when it is next heard from,
+    /// in order; the same command id twice is answered with the first one's status.
+    /// </summary>
+    [Alias("send-command")]
+    Task<CommandOutcome> SendCommand(CommandRequest request, Caller caller, CancellationToken cancellationToken = default);
+
+    /// <summary>The device's report on one of its commands that has not ended.</summary>
+    [Alias("command-result")]
+    Task<DeviceResult> ReportCommand(string commandId, CommandReport report, Caller caller, CancellationToken cancellationToken = default);
+
+    /// <summary>A command this device has, or had recently; null when unknown.</summary>
+    [Alias("command"), ReadOnly]
+    Task<CommandStatus?> GetCommand(string commandId);
+
+    /// <summary>The commands this device has, and its recently ended ones, oldest first.</summary>
+    [Alias("commands"), ReadOnly]
+    Task<IReadOnlyList<CommandStatus>> GetCommands();
 
     /// <summary>True when <paramref name="token"/> is this registered device's current token.</summary>
     [Alias("authenticate"), ReadOnly]

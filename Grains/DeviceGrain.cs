@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.IoT.Grains.Commands;
 using Orleans.IoT.Grains.Ports;
 using Orleans.Runtime;
 using Orleans.Storage;
@@ -13,15 +14,19 @@ namespace Orleans.IoT.Grains;
 /// readings are written behind, at most <see cref="WriteBehindOptions.WriteBehindSeconds"/> after they
 /// change and when the grain deactivates, so a heartbeat or a reading costs no storage write of its own.
 /// </summary>
-public sealed partial class DeviceGrain : Grain, IDeviceGrain
+public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
 {
     /// <summary>More distinct sensor types than this on one device is refused, so a device cannot grow its grain without bound.</summary>
     public const int MaxSensorTypes = 128;
 
     private readonly IPersistentState<DeviceState> _state;
+    private readonly IPersistentState<CommandsState> _commands;
     private readonly ISensorHistorySink _history;
     private readonly IDeviceCatalog _catalog;
     private readonly IDeviceEventPublisher _events;
+    private readonly IDeviceOutbound _outbound;
+    private readonly ILifecycleAudit _audit;
+    private readonly CommandOptions _commandOptions;
     private readonly PresenceMetrics _presenceMetrics;
     private readonly WriteBehindFlush _writeBehindFlush;
     private readonly TimeProvider _clock;
@@ -36,9 +41,13 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
 
     public DeviceGrain(
         [PersistentState("device", StorageNames.Devices)] IPersistentState<DeviceState> state,
+        [PersistentState("commands", StorageNames.Devices)] IPersistentState<CommandsState> commands,
         ISensorHistorySink history,
         IDeviceCatalog catalog,
         IDeviceEventPublisher events,
+        IDeviceOutbound outbound,
+        ILifecycleAudit audit,
+        IOptions<CommandOptions> commandOptions,
         PresenceMetrics presenceMetrics,
         WriteBehindFlush writeBehindFlush,
         TimeProvider clock,
@@ -48,6 +57,10 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
         ILogger<DeviceGrain> logger)
     {
         _state = state;
+        _commands = commands;
+        _outbound = outbound;
+        _audit = audit;
+        _commandOptions = commandOptions.Value;
         _history = history;
         _catalog = catalog;
         _events = events;
@@ -76,7 +89,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
 
     private TimeSpan OfflineAfter => TimeSpan.FromSeconds(_presence.OfflineAfterSeconds);
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (State.Online)
         {
@@ -89,7 +102,10 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
             StartOfflineTimer(RemainingUntilOffline(Now()));
         }
 
-        return Task.CompletedTask;
+        if (Commands.NextExpiry is not null)
+        {
+            await WatchCommandExpiryAsync(hadOpen: true); // the reminder was registered when the first command opened
+        }
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -170,6 +186,11 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
         }
 
         LogRegistered(DeviceId, isRenewal);
+        if (HasQueuedCommands)
+        {
+            await SendQueuedCommandsAsync(cancellationToken);
+        }
+
         return new RegisterResult(DeviceResult.Ok, token, now);
     }
 
@@ -241,6 +262,10 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
             var presenceChange = MarkSeen(Now(), "status");
             await WriteStateAsync(cancellationToken);
             await PublishPresence(presenceChange, cancellationToken);
+            if (HasQueuedCommands)
+            {
+                await SendQueuedCommandsAsync(cancellationToken);
+            }
         }
         else
         {
@@ -370,16 +395,31 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain
             : null;
     }
 
-    /// <summary>Marks the device heard from; writes now on a presence transition, else writes behind.</summary>
+    /// <summary>
+    /// Marks the device heard from (writes now on a presence transition, else writes behind) and sends the commands
+    /// that waited for it.
+    /// </summary>
     private async ValueTask SeenAsync(string reason, CancellationToken cancellationToken)
     {
         if (MarkSeen(Now(), reason) is { } change)
         {
             await WriteStateAsync(cancellationToken);
             await PublishPresence(change, cancellationToken);
-            return;
+        }
+        else
+        {
+            WriteBehind();
         }
 
+        if (HasQueuedCommands)
+        {
+            await SendQueuedCommandsAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Schedules the write of what changes with every message (last seen, metrics, latest readings).</summary>
+    private void WriteBehind()
+    {
         if (!_unsavedChanges)
         {
             _unsavedChanges = true;

@@ -11,6 +11,7 @@ public static class GrainsServiceCollectionExtensions
     {
         services.AddOptions<PresenceOptions>().Bind(configuration.GetSection(PresenceOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection(RateLimitOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<Commands.CommandOptions>().Bind(configuration.GetSection(Commands.CommandOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<WriteBehindOptions>().Bind(configuration.GetSection(WriteBehindOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
         services.AddMetrics();

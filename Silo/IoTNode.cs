@@ -82,10 +82,12 @@ public static class IoTNode
             if (storage.Provider == StorageOptions.Redis)
             {
                 silo.AddRedisGrainStorage(StorageNames.Devices, o => o.ConfigurationOptions = redis!.Clone());
+                silo.UseRedisReminderService(o => o.ConfigurationOptions = redis!.Clone());
             }
             else
             {
                 silo.AddMemoryGrainStorage(StorageNames.Devices);
+                silo.UseInMemoryReminderService();
             }
 
             if (orleans.Dashboard)
@@ -126,6 +128,11 @@ public static class IoTNode
         }
 
         services.AddSingleton<IDeviceEventPublisher, GatewayEventPublisher>();
+        services.AddSingleton<IDeviceOutbound, GatewayDeviceOutbound>();
+        services.AddOptions<AuditOptions>().Bind(configuration.GetSection(AuditOptions.Section));
+        services.AddSingleton<InMemoryLifecycleAudit>();
+        services.AddSingleton<ILifecycleAudit>(sp => sp.GetRequiredService<InMemoryLifecycleAudit>());
+        services.AddSingleton<ILifecycleAuditReader>(sp => sp.GetRequiredService<InMemoryLifecycleAudit>());
         // Redis connection failures (grain state read at activation, say) pass like any other outage; RedisTimeoutException is a TimeoutException.
         services.AddSingleton(new FailureClassifier(typeof(RedisConnectionException)));
         services.AddIoTGateway(configuration);

@@ -8,7 +8,7 @@ public static class DeviceRoutes
 {
     public const string Register = "register";
 
-    public static TopicRouter Build(DeviceHandlers handlers, IReadOnlyList<IMessageMiddleware> middleware)
+    public static TopicRouter Build(DeviceHandlers handlers, CommandHandlers commands, IReadOnlyList<IMessageMiddleware> middleware)
     {
         var router = CreateRouter();
         router.Group("iot/devices", middleware, devices =>
@@ -21,6 +21,10 @@ public static class DeviceRoutes
             // Device data
             devices.On("data/{device_id}/{sensor_type}", handlers.SensorData, qos: 1, publisher: CallerKind.Device, name: "data");
             devices.On("status/{device_id}", handlers.Status, qos: 1, publisher: CallerKind.Device, name: "status");
+
+            // Commands
+            devices.On("control/{device_id}/command", commands.Send, qos: 2, publisher: CallerKind.Operator, name: "command");
+            devices.On("control/{device_id}/command/{command_id}/result", commands.Result, qos: 1, publisher: CallerKind.Device, name: "command-result");
         });
         return router;
     }

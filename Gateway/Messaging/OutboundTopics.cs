@@ -14,4 +14,8 @@ public static class OutboundTopics
     public static string SensorData(string sensorType) => $"analytics/sensor_data/{sensorType}";
 
     public static string Presence(string deviceId) => $"iot/events/presence/{deviceId}";
+
+    public static string Command(string deviceId, string commandId) => $"iot/devices/{deviceId}/commands/{commandId}";
+
+    public static string CommandEvents(string deviceId, string commandId) => $"iot/events/commands/{deviceId}/{commandId}";
 }

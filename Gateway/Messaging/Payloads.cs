@@ -84,6 +84,41 @@ public static class Payloads
             w.WriteNumber("timestamp", timestamp);
         });
 
+    /// <summary>The command as its device gets it (DESIGN §2).</summary>
+    public static byte[] Command(CommandStatus command) =>
+        Write(w =>
+        {
+            w.WriteString("command_id", command.CommandId);
+            w.WriteString("command", command.Command);
+            w.WritePropertyName("parameters");
+            w.WriteRawValue(command.ParametersJson ?? "{}");
+            w.WriteNumber("timestamp", command.UpdatedAt);
+            w.WriteNumber("expires_at", command.ExpiresAt);
+        });
+
+    /// <summary>A command's state, for operators: on its events topic and as the reply to the operator who sent it.</summary>
+    public static byte[] CommandState(CommandStatus command) =>
+        Write(w =>
+        {
+            w.WriteString("device_id", command.DeviceId);
+            w.WriteString("command_id", command.CommandId);
+            w.WriteString("command", command.Command);
+            w.WriteString("status", command.State);
+            w.WriteNumber("created_at", command.CreatedAt);
+            w.WriteNumber("expires_at", command.ExpiresAt);
+            w.WriteNumber("timestamp", command.UpdatedAt);
+            if (command.ResultJson is not null)
+            {
+                w.WritePropertyName("result");
+                w.WriteRawValue(command.ResultJson);
+            }
+
+            if (command.Error is not null)
+            {
+                w.WriteString("error", command.Error);
+            }
+        });
+
     private static byte[] Write(Action<Utf8JsonWriter> body)
     {
         var buffer = new ArrayBufferWriter<byte>(256);

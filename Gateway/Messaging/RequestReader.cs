@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using Orleans.IoT.Gateway.Routing;
 
 namespace Orleans.IoT.Gateway.Messaging;
 
@@ -123,6 +124,57 @@ public static class RequestReader
         return true;
     }
 
+    /// <summary>The longest time to live a command may have: 30 days.</summary>
+    public const int MaxCommandTtlSeconds = 2_592_000;
+
+    public const int DefaultCommandTtlSeconds = 3600;
+
+    public static bool TryReadCommand(JsonElement json, [NotNullWhen(true)] out CommandRequest? request, [NotNullWhen(false)] out string? error)
+    {
+        request = null;
+        if (!TryRequiredText(json, "command", out var command, out error)
+            || !TryOptionalObject(json, "parameters", out var parameters, out error)
+            || !TryOptionalNumber(json, "ttl_seconds", out var ttl, out error)
+            || !TryOptionalText(json, "command_id", out var commandId, out error))
+        {
+            return false;
+        }
+
+        if (ttl is { } seconds && (seconds != Math.Floor(seconds) || seconds is < 1 or > MaxCommandTtlSeconds))
+        {
+            error = $"'ttl_seconds' must be a whole number of seconds from 1 to {MaxCommandTtlSeconds}";
+            return false;
+        }
+
+        if (commandId is not null && !Identifiers.IsIdentifier(commandId))
+        {
+            error = "'command_id' must match ^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$";
+            return false;
+        }
+
+        request = new CommandRequest(commandId, command, parameters, (int)(ttl ?? DefaultCommandTtlSeconds));
+        return true;
+    }
+
+    public static bool TryReadCommandReport(JsonElement json, [NotNullWhen(true)] out CommandReport? report, [NotNullWhen(false)] out string? error)
+    {
+        report = null;
+        if (!TryRequiredText(json, "status", out var status, out error) || !TryOptionalText(json, "error", out var failure, out error))
+        {
+            return false;
+        }
+
+        if (!CommandStates.IsReportable(status))
+        {
+            error = "'status' must be delivered, succeeded, failed or rejected";
+            return false;
+        }
+
+        var result = json.TryGetProperty("result", out var element) && element.ValueKind != JsonValueKind.Null ? element.GetRawText() : null;
+        report = new CommandReport(status, result, failure);
+        return true;
+    }
+
     /// <summary>A string field, or null when absent or JSON null.</summary>
     public static string? OptionalString(JsonElement json, string name) =>
         json.TryGetProperty(name, out var element) && element.ValueKind == JsonValueKind.String ? element.GetString() : null;
@@ -167,6 +219,26 @@ public static class RequestReader
             return false;
         }
 
+        return true;
+    }
+
+    /// <summary>An object field as JSON text, or null when absent or JSON null.</summary>
+    private static bool TryOptionalObject(JsonElement json, string name, out string? value, [NotNullWhen(false)] out string? error)
+    {
+        value = null;
+        error = null;
+        if (!json.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            error = $"'{name}' must be an object";
+            return false;
+        }
+
+        value = element.GetRawText();
         return true;
     }
 

@@ -6,6 +6,9 @@ public interface IDeviceEventPublisher
     ValueTask ReadingRecorded(SensorReading reading, CancellationToken cancellationToken);
 
     ValueTask PresenceChanged(PresenceChange change, CancellationToken cancellationToken);
+
+    /// <summary>A command was created or changed state (<c>iot/events/commands/{device_id}/{command_id}</c>).</summary>
+    ValueTask CommandChanged(CommandStatus command, CancellationToken cancellationToken);
 }
 
 public sealed record PresenceChange(string DeviceId, bool Online, string Reason, double Timestamp);

@@ -23,4 +23,9 @@ public sealed class GatewayEventPublisher(IOutboundPublisher outbound, Subscript
         outbound.PublishAsync(
             new OutboundMessage(OutboundTopics.Presence(change.DeviceId), Payloads.Presence(change.DeviceId, change.Online, change.Reason, change.Timestamp), 1),
             cancellationToken);
+
+    public ValueTask CommandChanged(CommandStatus command, CancellationToken cancellationToken) =>
+        outbound.PublishAsync(
+            new OutboundMessage(OutboundTopics.CommandEvents(command.DeviceId, command.CommandId), Payloads.CommandState(command), 1),
+            cancellationToken);
 }

@@ -28,6 +28,8 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public RecordingEventPublisher Events => Service<RecordingEventPublisher>();
 
+    public InMemoryLifecycleAudit Audit => Service<InMemoryLifecycleAudit>();
+
     public PresenceMetrics Presence => Service<PresenceMetrics>();
 
     public FaultInjectingStorage Storage => Service<FaultInjectingStorage>();
@@ -39,6 +41,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage(InnerStorage);
+            silo.UseInMemoryReminderService();
             silo.ConfigureServices(services =>
             {
                 services.AddSingleton(sp => new FaultInjectingStorage(sp.GetRequiredKeyedService<IGrainStorage>(InnerStorage)));
@@ -57,6 +60,10 @@ public sealed class ClusterFixture : IAsyncLifetime
                 services.AddSingleton<IDeviceCatalog>(sp => sp.GetRequiredService<InMemoryDeviceCatalog>());
                 services.AddSingleton<RecordingEventPublisher>();
                 services.AddSingleton<IDeviceEventPublisher>(sp => sp.GetRequiredService<RecordingEventPublisher>());
+                services.AddSingleton<IDeviceOutbound>(sp => sp.GetRequiredService<RecordingEventPublisher>());
+                services.AddOptions<Silo.Configuration.AuditOptions>();
+                services.AddSingleton<InMemoryLifecycleAudit>();
+                services.AddSingleton<ILifecycleAudit>(sp => sp.GetRequiredService<InMemoryLifecycleAudit>());
             });
         });
         _cluster = builder.Build();
@@ -81,14 +88,18 @@ public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
     public const string Name = "cluster";
 }
 
-/// <summary>Keeps every event a grain publishes.</summary>
-public sealed class RecordingEventPublisher : IDeviceEventPublisher
+/// <summary>Keeps every event a grain publishes and every message it sends to a device (as a <see cref="SentCommand"/>).</summary>
+public sealed class RecordingEventPublisher : IDeviceEventPublisher, IDeviceOutbound
 {
     private readonly List<object> _events = [];
 
     public ValueTask ReadingRecorded(SensorReading reading, CancellationToken cancellationToken) => Add(reading);
 
     public ValueTask PresenceChanged(PresenceChange change, CancellationToken cancellationToken) => Add(change);
+
+    public ValueTask CommandChanged(CommandStatus command, CancellationToken cancellationToken) => Add(command);
+
+    public ValueTask SendCommandAsync(CommandStatus command, CancellationToken cancellationToken) => Add(new SentCommand(command));
 
     public IReadOnlyList<T> Of<T>(Func<T, bool> predicate)
     {
@@ -108,3 +119,6 @@ public sealed class RecordingEventPublisher : IDeviceEventPublisher
         return ValueTask.CompletedTask;
     }
 }
+
+/// <summary>A command as it was sent to its device.</summary>
+public sealed record SentCommand(CommandStatus Command);

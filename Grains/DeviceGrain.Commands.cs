@@ -1,0 +1,235 @@
+using Microsoft.Extensions.Logging;
+using Orleans.IoT.Grains.Commands;
+using Orleans.Runtime;
+
+namespace Orleans.IoT.Grains;
+
+/// <summary>
+/// The device's commands: the grain's side of <see cref="CommandBook"/>, which holds the rules. A command is sent at
+/// once to a device that is online, else when it is next heard from, in order. Expiry is watched by a grain timer
+/// while the grain is active and by a reminder that outlives the activation and its silo (it fires every minute while
+/// a command is open, and is removed when none is).
+/// </summary>
+public sealed partial class DeviceGrain
+{
+    private const string CommandExpiryReminder = "command-expiry";
+    private static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
+
+    private IGrainTimer? _commandExpiryTimer;
+
+    private CommandBook Commands => new(_commands.State, _commandOptions);
+
+    public async Task<CommandOutcome> SendCommand(CommandRequest request, Caller caller, CancellationToken cancellationToken)
+    {
+        if (!caller.IsOperator)
+        {
+            return new CommandOutcome(DeviceResult.Refused(ErrorCodes.Forbidden, "only operators may send commands"), null);
+        }
+
+        if (!State.Registered)
+        {
+            return new CommandOutcome(DeviceResult.Refused(ErrorCodes.NotRegistered, $"device '{DeviceId}' is not registered"), null);
+        }
+
+        var now = Now();
+        var hadOpen = Commands.NextExpiry is not null;
+        var (command, isNew, refusal) = Commands.Add(request, Guid.NewGuid().ToString("N"), now);
+        if (refusal is not null)
+        {
+            return new CommandOutcome(refusal, null);
+        }
+
+        if (!isNew)
+        {
+            return new CommandOutcome(DeviceResult.Ok, command!.ToStatus(DeviceId)); // the same id again: never sent twice
+        }
+
+        if (State.Online)
+        {
+            CommandBook.MarkSent(command!, now);
+        }
+
+        try
+        {
+            await WriteCommandsAsync(cancellationToken);
+        }
+        catch
+        {
+            _commands.State.Commands.Remove(command!);
+            throw;
+        }
+
+        var status = command!.ToStatus(DeviceId);
+        if (status.State == CommandStates.Sent)
+        {
+            await DeliverAsync(status, cancellationToken);
+        }
+
+        await AnnounceAsync(status, cancellationToken);
+        await WatchCommandExpiryAsync(hadOpen);
+        return new CommandOutcome(DeviceResult.Ok, status);
+    }
+
+    public async Task<DeviceResult> ReportCommand(string commandId, CommandReport report, Caller caller, CancellationToken cancellationToken)
+    {
+        if (Admit(caller) is { } refused)
+        {
+            return refused;
+        }
+
+        var previous = Commands.Find(commandId) is { } known ? (known.State, known.UpdatedAt, known.ResultJson, known.Error) : default;
+        var result = Commands.Report(commandId, report, Now());
+        if (!result.IsOk)
+        {
+            await SeenAsync("command", cancellationToken);
+            return result;
+        }
+
+        var command = Commands.Find(commandId)!;
+        try
+        {
+            await WriteCommandsAsync(cancellationToken);
+        }
+        catch
+        {
+            (command.State, command.UpdatedAt, command.ResultJson, command.Error) = previous;
+            throw;
+        }
+
+        await AnnounceAsync(command.ToStatus(DeviceId), cancellationToken);
+        await SeenAsync("command", cancellationToken);
+        await WatchCommandExpiryAsync(hadOpen: true);
+        return DeviceResult.Ok;
+    }
+
+    public Task<CommandStatus?> GetCommand(string commandId) => Task.FromResult(Commands.Find(commandId)?.ToStatus(DeviceId));
+
+    public Task<IReadOnlyList<CommandStatus>> GetCommands() =>
+        Task.FromResult<IReadOnlyList<CommandStatus>>([.. Commands.All.Select(c => c.ToStatus(DeviceId))]);
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName == CommandExpiryReminder)
+        {
+            await ExpireCommandsAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>Sends the commands that waited for the device to be heard from; a failure leaves them queued for next time.</summary>
+    private async ValueTask SendQueuedCommandsAsync(CancellationToken cancellationToken)
+    {
+        var now = Now();
+        var queued = Commands.Queued.ToList();
+        foreach (var command in queued)
+        {
+            CommandBook.MarkSent(command, now);
+        }
+
+        try
+        {
+            await WriteCommandsAsync(cancellationToken);
+        }
+        catch (PassingFaultException ex)
+        {
+            foreach (var command in queued)
+            {
+                command.State = CommandStates.Queued;
+            }
+
+            LogCommandsNotSent(ex, DeviceId, queued.Count);
+            return;
+        }
+
+        foreach (var command in queued)
+        {
+            var status = command.ToStatus(DeviceId);
+            await DeliverAsync(status, cancellationToken);
+            await AnnounceAsync(status, cancellationToken);
+        }
+    }
+
+    private bool HasQueuedCommands => _commands.State.Commands.Count != 0 && Commands.HasQueued;
+
+    private async Task ExpireCommandsAsync(CancellationToken cancellationToken)
+    {
+        var expired = Commands.Expire(Now());
+        if (expired.Count > 0)
+        {
+            await WriteCommandsAsync(cancellationToken);
+            foreach (var command in expired)
+            {
+                await AnnounceAsync(command.ToStatus(DeviceId), cancellationToken);
+            }
+        }
+
+        await WatchCommandExpiryAsync(hadOpen: true);
+    }
+
+    /// <summary>
+    /// Arms the timer for the next expiry, and keeps the reminder while a command is open: registered when the first
+    /// one opens, removed when the last one ends (a reminder write only at those two moments).
+    /// </summary>
+    private async Task WatchCommandExpiryAsync(bool hadOpen)
+    {
+        _commandExpiryTimer?.Dispose();
+        _commandExpiryTimer = null;
+        if (Commands.NextExpiry is { } next)
+        {
+            var dueIn = TimeSpan.FromSeconds(Math.Max(0, next - Now()));
+            _commandExpiryTimer = this.RegisterGrainTimer(ExpireCommandsAsync, new GrainTimerCreationOptions(dueIn, Timeout.InfiniteTimeSpan));
+            if (!hadOpen)
+            {
+                await this.RegisterOrUpdateReminder(CommandExpiryReminder, ReminderPeriod, ReminderPeriod);
+            }
+        }
+        else if (hadOpen && await this.GetReminder(CommandExpiryReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    private async Task WriteCommandsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _commands.WriteStateAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw new PassingFaultException("the device's commands could not be stored", ex);
+        }
+    }
+
+    private async ValueTask DeliverAsync(CommandStatus command, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _outbound.SendCommandAsync(command, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The command stays sent: the device may still get it; if not, it expires.
+            LogEventFailed(ex, DeviceId, "command delivery");
+        }
+    }
+
+    /// <summary>Publishes the command's new state and records it in the audit.</summary>
+    private async ValueTask AnnounceAsync(CommandStatus command, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _events.CommandChanged(command, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogEventFailed(ex, DeviceId, "command");
+        }
+
+        await _audit.RecordAsync(
+            new LifecycleAuditEntry(DeviceId, "command", command.CommandId, command.State, DateTimeOffset.FromUnixTimeMilliseconds((long)(command.UpdatedAt * 1000)), CommandAudit.Detail(command)),
+            cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not store that {Count} queued commands of device {DeviceId} were sent; they stay queued")]
+    private partial void LogCommandsNotSent(Exception exception, string deviceId, int count);
+}

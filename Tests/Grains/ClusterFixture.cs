@@ -15,6 +15,7 @@ public sealed class ClusterFixture : IAsyncLifetime
 {
     public const int RateLimit = 25;
     public const int OfflineAfterSeconds = 2;
+    public const int MaxQueuedCommands = 3;
 
     private const string InnerStorage = "devices-inner";
 
@@ -51,6 +52,7 @@ public sealed class ClusterFixture : IAsyncLifetime
                     ["RateLimit:MaxMessages"] = RateLimit.ToString(),
                     ["RateLimit:WindowSeconds"] = "60",
                     ["Presence:OfflineAfterSeconds"] = OfflineAfterSeconds.ToString(),
+                    ["Commands:MaxQueuedPerDevice"] = MaxQueuedCommands.ToString(),
                 }).Build();
                 services.AddIoTGrains(configuration);
                 services.AddOptions<Silo.Configuration.HistoryOptions>();

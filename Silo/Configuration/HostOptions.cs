@@ -86,6 +86,34 @@ public sealed class HistoryOptions
     public int MaxOutageSeconds { get; set; } = 30;
 }
 
+/// <summary>
+/// <c>Audit:*</c>: the lifecycle audit (every state of a command, config change or firmware update). It lives where
+/// <c>History:Provider</c> puts the history: in memory or in PostgreSQL.
+/// </summary>
+public sealed class AuditOptions
+{
+    public const string Section = "Audit";
+
+    /// <summary>The in-memory audit keeps the newest this many entries per device.</summary>
+    [Range(1, 1_000_000, ErrorMessage = "Audit:MaxEntriesPerDevice must be between 1 and 1000000")]
+    public int MaxEntriesPerDevice { get; set; } = 1000;
+
+    /// <summary>Entries written to PostgreSQL in one statement at most.</summary>
+    [Range(1, 10_000, ErrorMessage = "Audit:BatchSize must be between 1 and 10000")]
+    public int BatchSize { get; set; } = 1000;
+
+    /// <summary>Entries waiting to be written to PostgreSQL (they are kept through an outage).</summary>
+    [Range(1, 10_000_000, ErrorMessage = "Audit:QueueCapacity must be between 1 and 10000000")]
+    public int QueueCapacity { get; set; } = 100_000;
+
+    /// <summary>
+    /// How long a grain recording an entry waits for room in a full queue before the entry is dropped (counted and
+    /// logged), so that a long PostgreSQL outage slows the grains' lifecycles by this much at most.
+    /// </summary>
+    [Range(0, 60_000, ErrorMessage = "Audit:QueueFullWaitMilliseconds must be between 0 and 60000")]
+    public int QueueFullWaitMilliseconds { get; set; } = 2000;
+}
+
 /// <summary><c>Gateway:*</c>.</summary>
 public sealed class GatewayHostOptions
 {

@@ -43,6 +43,26 @@ public static class PostgresSchema
                 PRIMARY KEY (device_id, sensor_type, ts)
             ) PARTITION BY RANGE (ts);
             """),
+        (2, """
+            -- Every state a command, config change or firmware update passed through (DESIGN §1, §3). The key is the
+            -- entry itself, so an entry written again after a retry is stored once; in this order it also serves
+            -- "the states of one command". seq keeps entries of one device with the same time in the order they were
+            -- recorded. Not partitioned: it takes a few rows per operator action, not one per reading, so it stays
+            -- orders of magnitude smaller than sensor_readings; should a retention period be wanted, a later migration
+            -- can partition it by month as sensor_readings is.
+            CREATE TABLE lifecycle_audit (
+                device_id text NOT NULL,
+                kind      text NOT NULL,
+                id        text NOT NULL,
+                state     text NOT NULL,
+                at        timestamptz NOT NULL,
+                detail    jsonb,
+                seq       bigint GENERATED ALWAYS AS IDENTITY,
+                PRIMARY KEY (device_id, kind, id, state, at)
+            );
+            -- One device's entries in a time range, oldest first, read up to a limit without a sort.
+            CREATE INDEX lifecycle_audit_device_at ON lifecycle_audit (device_id, at, seq);
+            """),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

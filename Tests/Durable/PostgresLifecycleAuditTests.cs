@@ -2,9 +2,11 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Orleans.IoT.Grains.Ports;
 using Orleans.IoT.Silo.Adapters.Postgres;
 using Orleans.IoT.Silo.Configuration;
 
@@ -240,6 +242,26 @@ public sealed class PostgresLifecycleAuditTests(DurableNodeFixture node)
         proxy.Restore();
         // The pooled connection the cut killed is replaced without the caller seeing it.
         Assert.Empty(await audit.ReadAsync(deviceId, T0, T0.AddSeconds(1), 10, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task The_durable_node_records_and_reads_through_one_postgres_audit_that_stops_after_the_catalog()
+    {
+        var audit = node.Services.GetRequiredService<PostgresLifecycleAudit>();
+        Assert.Same(audit, node.Services.GetRequiredService<ILifecycleAudit>());
+        Assert.Same(audit, node.Services.GetRequiredService<ILifecycleAuditReader>());
+        // Hosted services stop in the reverse order of their registration.
+        var hosted = node.Services.GetServices<IHostedService>().ToList();
+        Assert.True(hosted.IndexOf(audit) < hosted.IndexOf(node.Services.GetRequiredService<PostgresDeviceCatalog>()));
+        Assert.True(hosted.IndexOf(audit) < hosted.IndexOf(node.Services.GetRequiredService<PostgresSensorHistory>()));
+
+        var deviceId = NewDeviceId();
+        await node.Services.GetRequiredService<ILifecycleAudit>().RecordAsync(
+            new LifecycleAuditEntry(deviceId, "firmware", "u1", "initiated", T0, """{"version":"2.0.0"}"""), CancellationToken.None);
+        await WaitUntilAsync(() => CountEntries(deviceId) == 1);
+        var entry = Assert.Single(await node.Services.GetRequiredService<ILifecycleAuditReader>().ReadAsync(
+            deviceId, T0, T0.AddSeconds(1), 10, CancellationToken.None));
+        Assert.Equal(("firmware", "u1", "initiated", T0), (entry.Kind, entry.Id, entry.State, entry.At));
     }
 
     private static PostgresLifecycleAudit NewAudit(

@@ -26,6 +26,9 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public InMemoryDeviceCatalog Catalog => Service<InMemoryDeviceCatalog>();
 
+    /// <summary>Every state the grains' lifecycles recorded (<see cref="ILifecycleAudit"/>), per device.</summary>
+    public InMemoryLifecycleAudit Audit => Service<InMemoryLifecycleAudit>();
+
     public RecordingEventPublisher Events => Service<RecordingEventPublisher>();
 
     public PresenceMetrics Presence => Service<PresenceMetrics>();
@@ -55,6 +58,10 @@ public sealed class ClusterFixture : IAsyncLifetime
                 services.AddSingleton<ISensorHistorySink>(sp => sp.GetRequiredService<InMemorySensorHistory>());
                 services.AddSingleton<InMemoryDeviceCatalog>();
                 services.AddSingleton<IDeviceCatalog>(sp => sp.GetRequiredService<InMemoryDeviceCatalog>());
+                services.AddOptions<Silo.Configuration.AuditOptions>();
+                services.AddSingleton<InMemoryLifecycleAudit>();
+                services.AddSingleton<ILifecycleAudit>(sp => sp.GetRequiredService<InMemoryLifecycleAudit>());
+                services.AddSingleton<ILifecycleAuditReader>(sp => sp.GetRequiredService<InMemoryLifecycleAudit>());
                 services.AddSingleton<RecordingEventPublisher>();
                 services.AddSingleton<IDeviceEventPublisher>(sp => sp.GetRequiredService<RecordingEventPublisher>());
             });

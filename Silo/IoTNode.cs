@@ -34,12 +34,13 @@ public static class IoTNode
         var orleans = Bind<OrleansHostOptions>(configuration, OrleansHostOptions.Section, problems);
         var storage = Bind<StorageOptions>(configuration, StorageOptions.Section, problems);
         var history = Bind<HistoryOptions>(configuration, HistoryOptions.Section, problems);
+        Bind<AuditOptions>(configuration, AuditOptions.Section, problems);
         Bind<GatewayHostOptions>(configuration, GatewayHostOptions.Section, problems);
         var redisOptions = Bind<RedisOptions>(configuration, RedisOptions.Section, problems);
         var postgresOptions = Bind<PostgresOptions>(configuration, PostgresOptions.Section, problems);
-        if (history.Provider == HistoryOptions.Postgres && postgresOptions.MaxPoolSize < history.Writers + 1)
+        if (history.Provider == HistoryOptions.Postgres && postgresOptions.MaxPoolSize < history.Writers + 2)
         {
-            problems.Add($"Postgres:MaxPoolSize ({postgresOptions.MaxPoolSize}) must be at least History:Writers + 1 ({history.Writers + 1}): each history writer and the catalog writer hold a connection");
+            problems.Add($"Postgres:MaxPoolSize ({postgresOptions.MaxPoolSize}) must be at least History:Writers + 2 ({history.Writers + 2}): each history writer, the catalog writer and the audit writer hold a connection");
         }
 
         if (problems.Count > 0)
@@ -105,13 +106,20 @@ public static class IoTNode
         var services = builder.Services;
         services.AddIoTGrains(configuration);
         services.AddOptions<HistoryOptions>().Bind(configuration.GetSection(HistoryOptions.Section));
+        services.AddOptions<AuditOptions>().Bind(configuration.GetSection(AuditOptions.Section));
         if (postgres is not null)
         {
             var pooled = new NpgsqlConnectionStringBuilder(postgres) { MaxPoolSize = postgresOptions.MaxPoolSize };
             services.AddSingleton(_ => NpgsqlDataSource.Create(pooled.ConnectionString));
             services.AddSingleton<HistoryMetrics>();
+            services.AddSingleton<AuditMetrics>();
             // Hosted services stop in the reverse order: the gateway first, then the history writers (the last
-            // readings' grain calls still wait on them), then the catalog writer, then the silo.
+            // readings' grain calls still wait on them), then the catalog writer, then the audit writer (last before
+            // the silo, so that grain calls still running after the gateway stopped record their states), then the silo.
+            services.AddSingleton<PostgresLifecycleAudit>();
+            services.AddSingleton<ILifecycleAudit>(sp => sp.GetRequiredService<PostgresLifecycleAudit>());
+            services.AddSingleton<ILifecycleAuditReader>(sp => sp.GetRequiredService<PostgresLifecycleAudit>());
+            services.AddHostedService(sp => sp.GetRequiredService<PostgresLifecycleAudit>());
             services.AddSingleton<PostgresDeviceCatalog>();
             services.AddSingleton<IDeviceCatalog>(sp => sp.GetRequiredService<PostgresDeviceCatalog>());
             services.AddHostedService(sp => sp.GetRequiredService<PostgresDeviceCatalog>());
@@ -125,14 +133,13 @@ public static class IoTNode
             services.AddSingleton<ISensorHistorySink>(sp => sp.GetRequiredService<InMemorySensorHistory>());
             services.AddSingleton<InMemoryDeviceCatalog>();
             services.AddSingleton<IDeviceCatalog>(sp => sp.GetRequiredService<InMemoryDeviceCatalog>());
+            services.AddSingleton<InMemoryLifecycleAudit>();
+            services.AddSingleton<ILifecycleAudit>(sp => sp.GetRequiredService<InMemoryLifecycleAudit>());
+            services.AddSingleton<ILifecycleAuditReader>(sp => sp.GetRequiredService<InMemoryLifecycleAudit>());
         }
 
         services.AddSingleton<IDeviceEventPublisher, GatewayEventPublisher>();
         services.AddSingleton<IDeviceOutbound, GatewayDeviceOutbound>();
-        services.AddOptions<AuditOptions>().Bind(configuration.GetSection(AuditOptions.Section));
-        services.AddSingleton<InMemoryLifecycleAudit>();
-        services.AddSingleton<ILifecycleAudit>(sp => sp.GetRequiredService<InMemoryLifecycleAudit>());
-        services.AddSingleton<ILifecycleAuditReader>(sp => sp.GetRequiredService<InMemoryLifecycleAudit>());
         // Redis connection failures (grain state read at activation, say) pass like any other outage; RedisTimeoutException is a TimeoutException.
         services.AddSingleton(new FailureClassifier(typeof(RedisConnectionException)));
         services.AddIoTGateway(configuration);

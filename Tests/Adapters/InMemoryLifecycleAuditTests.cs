@@ -1,4 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Orleans.IoT.Grains.Ports;
+using Orleans.IoT.Silo;
 using Orleans.IoT.Silo.Adapters.Memory;
 using Orleans.IoT.Silo.Configuration;
 
@@ -117,6 +120,15 @@ public sealed class InMemoryLifecycleAuditTests
         Assert.Equal(2000, audit.Read("dev-1").Count);
         var read = await audit.ReadAsync("dev-0", T0, T0.AddSeconds(1), 1000, CancellationToken.None);
         Assert.Equal(read.OrderBy(e => e.At).Select(e => e.At), read.Select(e => e.At));
+    }
+
+    [Fact]
+    public async Task The_embedded_node_records_and_reads_through_one_in_memory_audit()
+    {
+        await using var app = await IoTNode.BuildAsync([]);
+        var audit = app.Services.GetRequiredService<InMemoryLifecycleAudit>();
+        Assert.Same(audit, app.Services.GetRequiredService<ILifecycleAudit>());
+        Assert.Same(audit, app.Services.GetRequiredService<ILifecycleAuditReader>());
     }
 
     private static InMemoryLifecycleAudit NewAudit(int maxPerDevice = 1000) =>

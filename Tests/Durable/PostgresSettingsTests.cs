@@ -13,6 +13,8 @@ public sealed class PostgresSettingsTests
     [InlineData("--Postgres:MaxPoolSize=1001", "Postgres:MaxPoolSize must be between 1 and 1000")]
     [InlineData("--History:MaxOutageSeconds=-1", "History:MaxOutageSeconds must be between 0 and 3600")]
     [InlineData("--History:MaxOutageSeconds=3601", "History:MaxOutageSeconds must be between 0 and 3600")]
+    [InlineData("--Audit:BatchSize=0", "Audit:BatchSize must be between 1 and 10000")]
+    [InlineData("--Audit:QueueFullWaitMilliseconds=-1", "Audit:QueueFullWaitMilliseconds must be between 0 and 60000")]
     public async Task A_bad_value_stops_start_up_naming_the_setting(string argument, string message)
     {
         var refused = await Assert.ThrowsAsync<ConfigurationException>(() => IoTNode.BuildAsync([argument]));
@@ -24,7 +26,7 @@ public sealed class PostgresSettingsTests
     {
         var refused = await Assert.ThrowsAsync<ConfigurationException>(() => IoTNode.BuildAsync(
             ["--History:Provider=Postgres", "--History:Writers=4", "--Postgres:MaxPoolSize=4"]));
-        Assert.Contains("Postgres:MaxPoolSize (4) must be at least History:Writers + 1 (5)", refused.Message);
+        Assert.Contains("Postgres:MaxPoolSize (4) must be at least History:Writers + 2 (6)", refused.Message);
     }
 
     [Fact]

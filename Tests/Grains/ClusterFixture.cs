@@ -29,6 +29,7 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public RecordingEventPublisher Events => Service<RecordingEventPublisher>();
 
+    /// <summary>Every state the grains' lifecycles recorded (<see cref="ILifecycleAudit"/>), per device.</summary>
     public InMemoryLifecycleAudit Audit => Service<InMemoryLifecycleAudit>();
 
     public PresenceMetrics Presence => Service<PresenceMetrics>();
@@ -60,12 +61,13 @@ public sealed class ClusterFixture : IAsyncLifetime
                 services.AddSingleton<ISensorHistorySink>(sp => sp.GetRequiredService<InMemorySensorHistory>());
                 services.AddSingleton<InMemoryDeviceCatalog>();
                 services.AddSingleton<IDeviceCatalog>(sp => sp.GetRequiredService<InMemoryDeviceCatalog>());
-                services.AddSingleton<RecordingEventPublisher>();
-                services.AddSingleton<IDeviceEventPublisher>(sp => sp.GetRequiredService<RecordingEventPublisher>());
-                services.AddSingleton<IDeviceOutbound>(sp => sp.GetRequiredService<RecordingEventPublisher>());
                 services.AddOptions<Silo.Configuration.AuditOptions>();
                 services.AddSingleton<InMemoryLifecycleAudit>();
                 services.AddSingleton<ILifecycleAudit>(sp => sp.GetRequiredService<InMemoryLifecycleAudit>());
+                services.AddSingleton<ILifecycleAuditReader>(sp => sp.GetRequiredService<InMemoryLifecycleAudit>());
+                services.AddSingleton<RecordingEventPublisher>();
+                services.AddSingleton<IDeviceEventPublisher>(sp => sp.GetRequiredService<RecordingEventPublisher>());
+                services.AddSingleton<IDeviceOutbound>(sp => sp.GetRequiredService<RecordingEventPublisher>());
             });
         });
         _cluster = builder.Build();

@@ -45,6 +45,21 @@ public interface IDeviceGrain : IGrainWithStringKey
     [Alias("commands"), ReadOnly]
     Task<IReadOnlyList<CommandStatus>> GetCommands();
 
+    /// <summary>
+    /// An operator's configuration update: merged into the desired configuration (a new version) and sent to the
+    /// device, at once or, if it is offline, as the whole desired configuration when it is next heard from.
+    /// </summary>
+    [Alias("update-config")]
+    Task<ConfigOutcome> UpdateConfig(ConfigUpdate update, Caller caller, CancellationToken cancellationToken = default);
+
+    /// <summary>The device's answer to one of its configuration updates.</summary>
+    [Alias("config-result")]
+    Task<DeviceResult> ReportConfig(string configId, ConfigReport report, Caller caller, CancellationToken cancellationToken = default);
+
+    /// <summary>Desired, reported and their difference, with the recent updates.</summary>
+    [Alias("config"), ReadOnly]
+    Task<ConfigTwin> GetConfig();
+
     /// <summary>True when <paramref name="token"/> is this registered device's current token.</summary>
     [Alias("authenticate"), ReadOnly]
     Task<bool> Authenticate(string token);

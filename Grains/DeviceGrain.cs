@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.IoT.Grains.Commands;
+using Orleans.IoT.Grains.Config;
 using Orleans.IoT.Grains.Ports;
 using Orleans.Runtime;
 using Orleans.Storage;
@@ -21,6 +22,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
 
     private readonly IPersistentState<DeviceState> _state;
     private readonly IPersistentState<CommandsState> _commands;
+    private readonly IPersistentState<ConfigState> _config;
     private readonly ISensorHistorySink _history;
     private readonly IDeviceCatalog _catalog;
     private readonly IDeviceEventPublisher _events;
@@ -42,6 +44,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
     public DeviceGrain(
         [PersistentState("device", StorageNames.Devices)] IPersistentState<DeviceState> state,
         [PersistentState("commands", StorageNames.Devices)] IPersistentState<CommandsState> commands,
+        [PersistentState("config", StorageNames.Devices)] IPersistentState<ConfigState> config,
         ISensorHistorySink history,
         IDeviceCatalog catalog,
         IDeviceEventPublisher events,
@@ -58,6 +61,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
     {
         _state = state;
         _commands = commands;
+        _config = config;
         _outbound = outbound;
         _audit = audit;
         _commandOptions = commandOptions.Value;
@@ -186,9 +190,9 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
         }
 
         LogRegistered(DeviceId, isRenewal);
-        if (HasQueuedCommands)
+        if (SomethingWaits)
         {
-            await SendQueuedCommandsAsync(cancellationToken);
+            await SendWhatWaitedAsync(cancellationToken);
         }
 
         return new RegisterResult(DeviceResult.Ok, token, now);
@@ -262,9 +266,9 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
             var presenceChange = MarkSeen(Now(), "status");
             await WriteStateAsync(cancellationToken);
             await PublishPresence(presenceChange, cancellationToken);
-            if (HasQueuedCommands)
+            if (SomethingWaits)
             {
-                await SendQueuedCommandsAsync(cancellationToken);
+                await SendWhatWaitedAsync(cancellationToken);
             }
         }
         else
@@ -411,9 +415,26 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
             WriteBehind();
         }
 
+        if (SomethingWaits)
+        {
+            await SendWhatWaitedAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Whether something waits for the device to be heard from; cheap, as every message asks.</summary>
+    private bool SomethingWaits => HasQueuedCommands || HasPendingConfig;
+
+    /// <summary>Sends what waited for the device to be heard from: its queued commands and the configuration it missed.</summary>
+    private async ValueTask SendWhatWaitedAsync(CancellationToken cancellationToken)
+    {
         if (HasQueuedCommands)
         {
             await SendQueuedCommandsAsync(cancellationToken);
+        }
+
+        if (HasPendingConfig)
+        {
+            await SendPendingConfigAsync(cancellationToken);
         }
     }
 

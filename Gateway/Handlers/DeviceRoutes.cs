@@ -8,7 +8,7 @@ public static class DeviceRoutes
 {
     public const string Register = "register";
 
-    public static TopicRouter Build(DeviceHandlers handlers, CommandHandlers commands, IReadOnlyList<IMessageMiddleware> middleware)
+    public static TopicRouter Build(DeviceHandlers handlers, CommandHandlers commands, ConfigHandlers config, IReadOnlyList<IMessageMiddleware> middleware)
     {
         var router = CreateRouter();
         router.Group("iot/devices", middleware, devices =>
@@ -25,6 +25,10 @@ public static class DeviceRoutes
             // Commands
             devices.On("control/{device_id}/command", commands.Send, qos: 2, publisher: CallerKind.Operator, name: "command");
             devices.On("control/{device_id}/command/{command_id}/result", commands.Result, qos: 1, publisher: CallerKind.Device, name: "command-result");
+
+            // Configuration
+            devices.On("control/{device_id}/config", config.Update, qos: 2, publisher: CallerKind.Operator, name: "config");
+            devices.On("control/{device_id}/config/{config_id}/result", config.Result, qos: 1, publisher: CallerKind.Device, name: "config-result");
         });
         return router;
     }

@@ -18,4 +18,8 @@ public static class OutboundTopics
     public static string Command(string deviceId, string commandId) => $"iot/devices/{deviceId}/commands/{commandId}";
 
     public static string CommandEvents(string deviceId, string commandId) => $"iot/events/commands/{deviceId}/{commandId}";
+
+    public static string Config(string deviceId, string configId) => $"iot/devices/{deviceId}/config/{configId}";
+
+    public static string ConfigEvents(string deviceId, string configId) => $"iot/events/config/{deviceId}/{configId}";
 }

@@ -119,6 +119,32 @@ public static class Payloads
             }
         });
 
+    /// <summary>A configuration update as its device gets it (DESIGN §2).</summary>
+    public static byte[] Config(ConfigStatus update) =>
+        Write(w =>
+        {
+            w.WriteString("config_id", update.ConfigId);
+            w.WritePropertyName("updates");
+            w.WriteRawValue(update.UpdatesJson);
+            w.WriteNumber("version", update.Version);
+            w.WriteNumber("timestamp", update.UpdatedAt);
+        });
+
+    /// <summary>A configuration update's state, for operators: on its events topic and as the reply to the operator.</summary>
+    public static byte[] ConfigState(ConfigStatus update) =>
+        Write(w =>
+        {
+            w.WriteString("device_id", update.DeviceId);
+            w.WriteString("config_id", update.ConfigId);
+            w.WriteNumber("version", update.Version);
+            w.WriteString("status", update.State);
+            w.WriteNumber("timestamp", update.UpdatedAt);
+            if (update.Error is not null)
+            {
+                w.WriteString("error", update.Error);
+            }
+        });
+
     private static byte[] Write(Action<Utf8JsonWriter> body)
     {
         var buffer = new ArrayBufferWriter<byte>(256);

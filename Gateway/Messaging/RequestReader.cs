@@ -175,6 +175,50 @@ public static class RequestReader
         return true;
     }
 
+    public static bool TryReadConfigUpdate(JsonElement json, [NotNullWhen(true)] out ConfigUpdate? update, [NotNullWhen(false)] out string? error)
+    {
+        update = null;
+        if (!TryOptionalObject(json, "config", out var config, out error) || !TryOptionalText(json, "config_id", out var configId, out error))
+        {
+            return false;
+        }
+
+        if (config is null || json.GetProperty("config").GetPropertyCount() == 0)
+        {
+            error = "'config' must be a non-empty object";
+            return false;
+        }
+
+        if (configId is not null && !Identifiers.IsIdentifier(configId))
+        {
+            error = "'config_id' must match ^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$";
+            return false;
+        }
+
+        update = new ConfigUpdate(configId, config);
+        return true;
+    }
+
+    public static bool TryReadConfigReport(JsonElement json, [NotNullWhen(true)] out ConfigReport? report, [NotNullWhen(false)] out string? error)
+    {
+        report = null;
+        if (!TryRequiredText(json, "status", out var status, out error)
+            || !TryOptionalObject(json, "reported", out var reported, out error)
+            || !TryOptionalText(json, "error", out var failure, out error))
+        {
+            return false;
+        }
+
+        if (!ConfigStates.IsReportable(status))
+        {
+            error = "'status' must be applied or rejected";
+            return false;
+        }
+
+        report = new ConfigReport(status, reported, failure);
+        return true;
+    }
+
     /// <summary>A string field, or null when absent or JSON null.</summary>
     public static string? OptionalString(JsonElement json, string name) =>
         json.TryGetProperty(name, out var element) && element.ValueKind == JsonValueKind.String ? element.GetString() : null;

@@ -9,6 +9,9 @@ public interface IDeviceEventPublisher
 
     /// <summary>A command was created or changed state (<c>iot/events/commands/{device_id}/{command_id}</c>).</summary>
     ValueTask CommandChanged(CommandStatus command, CancellationToken cancellationToken);
+
+    /// <summary>A configuration update was made or changed state (<c>iot/events/config/{device_id}/{config_id}</c>).</summary>
+    ValueTask ConfigChanged(ConfigStatus update, CancellationToken cancellationToken);
 }
 
 public sealed record PresenceChange(string DeviceId, bool Online, string Reason, double Timestamp);

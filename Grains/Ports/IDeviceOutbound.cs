@@ -8,4 +8,7 @@ public interface IDeviceOutbound
 {
     /// <summary>Sends the command to its device (<c>iot/devices/{device_id}/commands/{command_id}</c>).</summary>
     ValueTask SendCommandAsync(CommandStatus command, CancellationToken cancellationToken);
+
+    /// <summary>Sends a configuration update to its device (<c>iot/devices/{device_id}/config/{config_id}</c>).</summary>
+    ValueTask SendConfigAsync(ConfigStatus update, CancellationToken cancellationToken);
 }

@@ -10,4 +10,9 @@ public sealed class GatewayDeviceOutbound(IOutboundPublisher outbound) : IDevice
         outbound.PublishAsync(
             new OutboundMessage(OutboundTopics.Command(command.DeviceId, command.CommandId), Payloads.Command(command), 1),
             cancellationToken);
+
+    public ValueTask SendConfigAsync(ConfigStatus update, CancellationToken cancellationToken) =>
+        outbound.PublishAsync(
+            new OutboundMessage(OutboundTopics.Config(update.DeviceId, update.ConfigId), Payloads.Config(update), 1),
+            cancellationToken);
 }

@@ -28,4 +28,9 @@ public sealed class GatewayEventPublisher(IOutboundPublisher outbound, Subscript
         outbound.PublishAsync(
             new OutboundMessage(OutboundTopics.CommandEvents(command.DeviceId, command.CommandId), Payloads.CommandState(command), 1),
             cancellationToken);
+
+    public ValueTask ConfigChanged(ConfigStatus update, CancellationToken cancellationToken) =>
+        outbound.PublishAsync(
+            new OutboundMessage(OutboundTopics.ConfigEvents(update.DeviceId, update.ConfigId), Payloads.ConfigState(update), 1),
+            cancellationToken);
 }

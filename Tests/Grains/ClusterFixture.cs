@@ -105,6 +105,10 @@ public sealed class RecordingEventPublisher : IDeviceEventPublisher, IDeviceOutb
 
     public ValueTask SendCommandAsync(CommandStatus command, CancellationToken cancellationToken) => Add(new SentCommand(command));
 
+    public ValueTask ConfigChanged(ConfigStatus update, CancellationToken cancellationToken) => Add(update);
+
+    public ValueTask SendConfigAsync(ConfigStatus update, CancellationToken cancellationToken) => Add(new SentConfig(update));
+
     public IReadOnlyList<T> Of<T>(Func<T, bool> predicate)
     {
         lock (_events)
@@ -126,3 +130,6 @@ public sealed class RecordingEventPublisher : IDeviceEventPublisher, IDeviceOutb
 
 /// <summary>A command as it was sent to its device.</summary>
 public sealed record SentCommand(CommandStatus Command);
+
+/// <summary>A configuration update as it was sent to its device.</summary>
+public sealed record SentConfig(ConfigStatus Update);

@@ -179,12 +179,34 @@ public sealed partial class DeviceGrain
             _commandExpiryTimer = this.RegisterGrainTimer(ExpireCommandsAsync, new GrainTimerCreationOptions(dueIn, Timeout.InfiniteTimeSpan));
             if (!hadOpen)
             {
-                await this.RegisterOrUpdateReminder(CommandExpiryReminder, ReminderPeriod, ReminderPeriod);
+                await KeepReminderAsync(() => this.RegisterOrUpdateReminder(CommandExpiryReminder, ReminderPeriod, ReminderPeriod));
             }
         }
-        else if (hadOpen && await this.GetReminder(CommandExpiryReminder) is { } reminder)
+        else if (hadOpen)
         {
-            await this.UnregisterReminder(reminder);
+            await KeepReminderAsync(async () =>
+            {
+                if (await this.GetReminder(CommandExpiryReminder) is { } reminder)
+                {
+                    await this.UnregisterReminder(reminder);
+                }
+            });
+        }
+    }
+
+    /// <summary>
+    /// A reminder change that fails (its store unreachable) is logged, not thrown: the command's change is already stored
+    /// and the timer watches it while the grain is active; failing now would make the operator send it again.
+    /// </summary>
+    private async Task KeepReminderAsync(Func<Task> change)
+    {
+        try
+        {
+            await change();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogReminderFailed(ex, DeviceId);
         }
     }
 
@@ -229,6 +251,9 @@ public sealed partial class DeviceGrain
             new LifecycleAuditEntry(DeviceId, "command", command.CommandId, command.State, DateTimeOffset.FromUnixTimeMilliseconds((long)(command.UpdatedAt * 1000)), CommandAudit.Detail(command)),
             cancellationToken);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not change the command-expiry reminder of device {DeviceId}; the grain's timer still watches expiry while it is active")]
+    private partial void LogReminderFailed(Exception exception, string deviceId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not store that {Count} queued commands of device {DeviceId} were sent; they stay queued")]
     private partial void LogCommandsNotSent(Exception exception, string deviceId, int count);

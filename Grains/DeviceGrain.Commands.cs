@@ -148,7 +148,7 @@ public sealed partial class DeviceGrain
         }
     }
 
-    private bool HasQueuedCommands => _commands.State.Commands.Count != 0 && Commands.HasQueued;
+    private bool HasQueuedCommands => CommandBook.HasQueued(_commands.State);
 
     private async Task ExpireCommandsAsync(CancellationToken cancellationToken)
     {

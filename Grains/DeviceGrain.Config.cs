@@ -83,7 +83,7 @@ public sealed partial class DeviceGrain
 
     public Task<ConfigTwin> GetConfig() => Task.FromResult(Config.Twin(DeviceId));
 
-    private bool HasPendingConfig => _config.State.Updates.Count != 0 && Config.HasPending;
+    private bool HasPendingConfig => ConfigBook.HasPending(_config.State);
 
     /// <summary>Sends the whole desired configuration to a device heard from after missing updates; a failure leaves them pending.</summary>
     private async ValueTask SendPendingConfigAsync(CancellationToken cancellationToken)

@@ -41,7 +41,19 @@ public sealed class CommandBook(CommandsState state, CommandOptions options)
     /// <summary>The commands waiting to be sent, in the order they came.</summary>
     public IEnumerable<CommandRecord> Queued => state.Commands.Where(c => c.State == CommandStates.Queued);
 
-    public bool HasQueued => state.Commands.Exists(c => c.State == CommandStates.Queued);
+    /// <summary>Whether a command waits to be sent; asked on every message, so it is static over the state and allocates nothing.</summary>
+    public static bool HasQueued(CommandsState state)
+    {
+        foreach (var command in state.Commands)
+        {
+            if (command.State == CommandStates.Queued)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     public static void MarkSent(CommandRecord command, double now) => Move(command, CommandStates.Sent, now);
 

@@ -36,7 +36,19 @@ public sealed class ConfigBook(ConfigState state)
 
     public ConfigRecord? Find(string configId) => state.Updates.Find(u => u.Id == configId);
 
-    public bool HasPending => state.Updates.Exists(u => u.State == ConfigStates.Pending);
+    /// <summary>Whether an update waits to be sent; asked on every message, so it is static over the state and allocates nothing.</summary>
+    public static bool HasPending(ConfigState state)
+    {
+        foreach (var update in state.Updates)
+        {
+            if (update.State == ConfigStates.Pending)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>
     /// What a device that missed updates is sent: the newest update, carrying the whole desired configuration; the

@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.IoT.Grains.Commands;
+using Orleans.IoT.Grains.Firmware;
 using Orleans.IoT.Grains.Ports;
 using Orleans.Runtime;
 using Orleans.Storage;
@@ -54,7 +55,9 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
         IOptions<PresenceOptions> presence,
         IOptions<RateLimitOptions> rateLimit,
         IOptions<WriteBehindOptions> writeBehind,
-        ILogger<DeviceGrain> logger)
+        ILogger<DeviceGrain> logger,
+        [PersistentState("firmware", StorageNames.Devices)] IPersistentState<FirmwareUpdatesState> firmware,
+        IOptions<FirmwareOptions> firmwareOptions)
     {
         _state = state;
         _commands = commands;
@@ -71,6 +74,8 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
         _rateLimit = rateLimit.Value;
         _writeBehind = writeBehind.Value;
         _logger = logger;
+        _firmware = firmware;
+        _firmwareOptions = firmwareOptions.Value;
     }
 
     private DeviceState State => _state.State;
@@ -106,6 +111,8 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
         {
             await WatchCommandExpiryAsync(hadOpen: true); // the reminder was registered when the first command opened
         }
+
+        await WatchFirmwareTimeoutAsync(hadOpen: Firmware.Current is not null);
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -191,6 +198,8 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
             await SendQueuedCommandsAsync(cancellationToken);
         }
 
+        await SendInitiatedFirmwareUpdateAsync(cancellationToken);
+
         return new RegisterResult(DeviceResult.Ok, token, now);
     }
 
@@ -266,6 +275,8 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
             {
                 await SendQueuedCommandsAsync(cancellationToken);
             }
+
+            await SendInitiatedFirmwareUpdateAsync(cancellationToken);
         }
         else
         {
@@ -415,6 +426,8 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
         {
             await SendQueuedCommandsAsync(cancellationToken);
         }
+
+        await SendInitiatedFirmwareUpdateAsync(cancellationToken);
     }
 
     /// <summary>Schedules the write of what changes with every message (last seen, metrics, latest readings).</summary>

@@ -18,4 +18,8 @@ public static class OutboundTopics
     public static string Command(string deviceId, string commandId) => $"iot/devices/{deviceId}/commands/{commandId}";
 
     public static string CommandEvents(string deviceId, string commandId) => $"iot/events/commands/{deviceId}/{commandId}";
+
+    public static string FirmwareUpdate(string deviceId, string updateId) => $"iot/devices/{deviceId}/firmware/update/{updateId}";
+
+    public static string FirmwareEvents(string deviceId, string updateId) => $"iot/events/firmware/{deviceId}/{updateId}";
 }

@@ -9,6 +9,9 @@ public interface IDeviceEventPublisher
 
     /// <summary>A command was created or changed state (<c>iot/events/commands/{device_id}/{command_id}</c>).</summary>
     ValueTask CommandChanged(CommandStatus command, CancellationToken cancellationToken);
+
+    /// <summary>A firmware update was started, changed state or made progress (<c>iot/events/firmware/{device_id}/{update_id}</c>).</summary>
+    ValueTask FirmwareChanged(FirmwareStatus update, CancellationToken cancellationToken);
 }
 
 public sealed record PresenceChange(string DeviceId, bool Online, string Reason, double Timestamp);

@@ -8,4 +8,7 @@ public interface IDeviceOutbound
 {
     /// <summary>Sends the command to its device (<c>iot/devices/{device_id}/commands/{command_id}</c>).</summary>
     ValueTask SendCommandAsync(CommandStatus command, CancellationToken cancellationToken);
+
+    /// <summary>Sends the firmware update to its device (<c>iot/devices/{device_id}/firmware/update/{update_id}</c>).</summary>
+    ValueTask SendFirmwareUpdateAsync(FirmwareStatus update, CancellationToken cancellationToken);
 }

@@ -10,4 +10,9 @@ public sealed class GatewayDeviceOutbound(IOutboundPublisher outbound) : IDevice
         outbound.PublishAsync(
             new OutboundMessage(OutboundTopics.Command(command.DeviceId, command.CommandId), Payloads.Command(command), 1),
             cancellationToken);
+
+    public ValueTask SendFirmwareUpdateAsync(FirmwareStatus update, CancellationToken cancellationToken) =>
+        outbound.PublishAsync(
+            new OutboundMessage(OutboundTopics.FirmwareUpdate(update.DeviceId, update.UpdateId), Payloads.FirmwareUpdate(update), 1),
+            cancellationToken);
 }

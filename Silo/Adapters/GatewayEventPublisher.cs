@@ -28,4 +28,9 @@ public sealed class GatewayEventPublisher(IOutboundPublisher outbound, Subscript
         outbound.PublishAsync(
             new OutboundMessage(OutboundTopics.CommandEvents(command.DeviceId, command.CommandId), Payloads.CommandState(command), 1),
             cancellationToken);
+
+    public ValueTask FirmwareChanged(FirmwareStatus update, CancellationToken cancellationToken) =>
+        outbound.PublishAsync(
+            new OutboundMessage(OutboundTopics.FirmwareEvents(update.DeviceId, update.UpdateId), Payloads.FirmwareState(update), 1),
+            cancellationToken);
 }

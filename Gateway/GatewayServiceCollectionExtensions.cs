@@ -30,12 +30,14 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<DeviceGrains>();
         services.AddSingleton<DeviceHandlers>();
         services.AddSingleton<CommandHandlers>();
+        services.AddSingleton<FirmwareHandlers>();
         services.AddSingleton(sp =>
         {
             var mqtt = sp.GetRequiredService<IOptions<MqttOptions>>().Value;
             return DeviceRoutes.Build(
                 sp.GetRequiredService<DeviceHandlers>(),
                 sp.GetRequiredService<CommandHandlers>(),
+                sp.GetRequiredService<FirmwareHandlers>(),
                 [
                     new PayloadLimitMiddleware(mqtt.MaxPayloadBytes),
                     new JsonObjectMiddleware(),

@@ -8,7 +8,7 @@ public static class DeviceRoutes
 {
     public const string Register = "register";
 
-    public static TopicRouter Build(DeviceHandlers handlers, CommandHandlers commands, IReadOnlyList<IMessageMiddleware> middleware)
+    public static TopicRouter Build(DeviceHandlers handlers, CommandHandlers commands, FirmwareHandlers firmware, IReadOnlyList<IMessageMiddleware> middleware)
     {
         var router = CreateRouter();
         router.Group("iot/devices", middleware, devices =>
@@ -25,6 +25,10 @@ public static class DeviceRoutes
             // Commands
             devices.On("control/{device_id}/command", commands.Send, qos: 2, publisher: CallerKind.Operator, name: "command");
             devices.On("control/{device_id}/command/{command_id}/result", commands.Result, qos: 1, publisher: CallerKind.Device, name: "command-result");
+
+            // Firmware
+            devices.On("firmware/{device_id}/update", firmware.Update, qos: 2, publisher: CallerKind.Operator, name: "firmware-update");
+            devices.On("firmware/{device_id}/update/{update_id}/progress", firmware.Progress, qos: 1, publisher: CallerKind.Device, name: "firmware-progress");
         });
         return router;
     }

@@ -31,6 +31,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<DeviceHandlers>();
         services.AddSingleton<CommandHandlers>();
         services.AddSingleton<ConfigHandlers>();
+        services.AddSingleton<FirmwareHandlers>();
         services.AddSingleton(sp =>
         {
             var mqtt = sp.GetRequiredService<IOptions<MqttOptions>>().Value;
@@ -38,6 +39,7 @@ public static class GatewayServiceCollectionExtensions
                 sp.GetRequiredService<DeviceHandlers>(),
                 sp.GetRequiredService<CommandHandlers>(),
                 sp.GetRequiredService<ConfigHandlers>(),
+                sp.GetRequiredService<FirmwareHandlers>(),
                 [
                     new PayloadLimitMiddleware(mqtt.MaxPayloadBytes),
                     new JsonObjectMiddleware(),

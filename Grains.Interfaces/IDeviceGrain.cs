@@ -74,4 +74,23 @@ public interface IDeviceGrain : IGrainWithStringKey
 
     [Alias("snapshot"), ReadOnly]
     Task<DeviceSnapshot> GetSnapshot();
+
+    /// <summary>
+    /// An operator's firmware update: one in flight per device, sent at once or when the device is next heard from;
+    /// the same update id twice is answered with the first one's status.
+    /// </summary>
+    [Alias("start-firmware-update")]
+    Task<FirmwareOutcome> StartFirmwareUpdate(FirmwareRequest request, Caller caller, CancellationToken cancellationToken = default);
+
+    /// <summary>The device's progress on its firmware update that has not ended.</summary>
+    [Alias("firmware-progress")]
+    Task<DeviceResult> ReportFirmwareProgress(string updateId, FirmwareProgress progress, Caller caller, CancellationToken cancellationToken = default);
+
+    /// <summary>A firmware update this device has, or had recently; null when unknown.</summary>
+    [Alias("firmware-update"), ReadOnly]
+    Task<FirmwareStatus?> GetFirmwareUpdate(string updateId);
+
+    /// <summary>The device's recently ended firmware updates, oldest first, then the one in flight.</summary>
+    [Alias("firmware-updates"), ReadOnly]
+    Task<IReadOnlyList<FirmwareStatus>> GetFirmwareUpdates();
 }

@@ -113,6 +113,10 @@ public sealed partial class DeviceGrain
         {
             await ExpireCommandsAsync(CancellationToken.None);
         }
+        else if (reminderName == FirmwareTimeoutReminder)
+        {
+            await ExpireFirmwareUpdateAsync(CancellationToken.None);
+        }
     }
 
     /// <summary>Sends the commands that waited for the device to be heard from; a failure leaves them queued for next time.</summary>

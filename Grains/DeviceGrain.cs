@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.IoT.Grains.Commands;
 using Orleans.IoT.Grains.Config;
+using Orleans.IoT.Grains.Firmware;
 using Orleans.IoT.Grains.Ports;
 using Orleans.Runtime;
 using Orleans.Storage;
@@ -57,7 +58,9 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
         IOptions<PresenceOptions> presence,
         IOptions<RateLimitOptions> rateLimit,
         IOptions<WriteBehindOptions> writeBehind,
-        ILogger<DeviceGrain> logger)
+        ILogger<DeviceGrain> logger,
+        [PersistentState("firmware", StorageNames.Devices)] IPersistentState<FirmwareUpdatesState> firmware,
+        IOptions<FirmwareOptions> firmwareOptions)
     {
         _state = state;
         _commands = commands;
@@ -75,6 +78,8 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
         _rateLimit = rateLimit.Value;
         _writeBehind = writeBehind.Value;
         _logger = logger;
+        _firmware = firmware;
+        _firmwareOptions = firmwareOptions.Value;
     }
 
     private DeviceState State => _state.State;
@@ -110,6 +115,8 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
         {
             await WatchCommandExpiryAsync(hadOpen: true); // the reminder was registered when the first command opened
         }
+
+        await WatchFirmwareTimeoutAsync(hadOpen: Firmware.Current is not null);
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -422,9 +429,9 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
     }
 
     /// <summary>Whether something waits for the device to be heard from; cheap, as every message asks.</summary>
-    private bool SomethingWaits => HasQueuedCommands || HasPendingConfig;
+    private bool SomethingWaits => HasQueuedCommands || HasPendingConfig || HasInitiatedFirmwareUpdate;
 
-    /// <summary>Sends what waited for the device to be heard from: its queued commands and the configuration it missed.</summary>
+    /// <summary>Sends what waited for the device to be heard from: its queued commands, the configuration it missed, its firmware update.</summary>
     private async ValueTask SendWhatWaitedAsync(CancellationToken cancellationToken)
     {
         if (HasQueuedCommands)
@@ -435,6 +442,11 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
         if (HasPendingConfig)
         {
             await SendPendingConfigAsync(cancellationToken);
+        }
+
+        if (HasInitiatedFirmwareUpdate)
+        {
+            await SendInitiatedFirmwareUpdateAsync(cancellationToken);
         }
     }
 

@@ -12,6 +12,7 @@ public static class GrainsServiceCollectionExtensions
         services.AddOptions<PresenceOptions>().Bind(configuration.GetSection(PresenceOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection(RateLimitOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Commands.CommandOptions>().Bind(configuration.GetSection(Commands.CommandOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<Firmware.FirmwareOptions>().Bind(configuration.GetSection(Firmware.FirmwareOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<WriteBehindOptions>().Bind(configuration.GetSection(WriteBehindOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
         services.AddMetrics();

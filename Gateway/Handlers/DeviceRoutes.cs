@@ -8,7 +8,8 @@ public static class DeviceRoutes
 {
     public const string Register = "register";
 
-    public static TopicRouter Build(DeviceHandlers handlers, CommandHandlers commands, ConfigHandlers config, IReadOnlyList<IMessageMiddleware> middleware)
+    public static TopicRouter Build(
+        DeviceHandlers handlers, CommandHandlers commands, ConfigHandlers config, FirmwareHandlers firmware, IReadOnlyList<IMessageMiddleware> middleware)
     {
         var router = CreateRouter();
         router.Group("iot/devices", middleware, devices =>
@@ -29,6 +30,10 @@ public static class DeviceRoutes
             // Configuration
             devices.On("control/{device_id}/config", config.Update, qos: 2, publisher: CallerKind.Operator, name: "config");
             devices.On("control/{device_id}/config/{config_id}/result", config.Result, qos: 1, publisher: CallerKind.Device, name: "config-result");
+
+            // Firmware
+            devices.On("firmware/{device_id}/update", firmware.Update, qos: 2, publisher: CallerKind.Operator, name: "firmware-update");
+            devices.On("firmware/{device_id}/update/{update_id}/progress", firmware.Progress, qos: 1, publisher: CallerKind.Device, name: "firmware-progress");
         });
         return router;
     }

@@ -22,4 +22,8 @@ public static class OutboundTopics
     public static string Config(string deviceId, string configId) => $"iot/devices/{deviceId}/config/{configId}";
 
     public static string ConfigEvents(string deviceId, string configId) => $"iot/events/config/{deviceId}/{configId}";
+
+    public static string FirmwareUpdate(string deviceId, string updateId) => $"iot/devices/{deviceId}/firmware/update/{updateId}";
+
+    public static string FirmwareEvents(string deviceId, string updateId) => $"iot/events/firmware/{deviceId}/{updateId}";
 }

@@ -145,6 +145,40 @@ public static class Payloads
             }
         });
 
+    /// <summary>The firmware update as its device gets it (DESIGN §2).</summary>
+    public static byte[] FirmwareUpdate(FirmwareStatus update) =>
+        Write(w =>
+        {
+            w.WriteString("update_id", update.UpdateId);
+            w.WriteString("version", update.Version);
+            w.WriteString("url", update.Url);
+            w.WriteString("checksum", update.Checksum);
+            w.WriteNumber("timestamp", update.UpdatedAt);
+        });
+
+    /// <summary>A firmware update's state, for operators: on its events topic and as the reply to the operator who started it.</summary>
+    public static byte[] FirmwareState(FirmwareStatus update) =>
+        Write(w =>
+        {
+            w.WriteString("device_id", update.DeviceId);
+            w.WriteString("update_id", update.UpdateId);
+            w.WriteString("version", update.Version);
+            w.WriteString("url", update.Url);
+            w.WriteString("checksum", update.Checksum);
+            w.WriteString("status", update.State);
+            if (update.Progress is { } progress)
+            {
+                w.WriteNumber("progress", progress);
+            }
+
+            w.WriteNumber("created_at", update.CreatedAt);
+            w.WriteNumber("timestamp", update.UpdatedAt);
+            if (update.Error is not null)
+            {
+                w.WriteString("error", update.Error);
+            }
+        });
+
     private static byte[] Write(Action<Utf8JsonWriter> body)
     {
         var buffer = new ArrayBufferWriter<byte>(256);

@@ -219,6 +219,99 @@ public static class RequestReader
         return true;
     }
 
+    /// <summary>The longest firmware <c>url</c>.</summary>
+    public const int MaxFirmwareUrlLength = 2048;
+
+    private const string Sha256Prefix = "sha256:";
+
+    /// <summary>An operator's firmware update; its checksum comes back as <c>sha256:</c> and 64 lowercase hex digits.</summary>
+    public static bool TryReadFirmwareUpdate(JsonElement json, [NotNullWhen(true)] out FirmwareRequest? request, [NotNullWhen(false)] out string? error)
+    {
+        request = null;
+        if (!TryRequiredText(json, "version", out var version, out error)
+            || !TryFirmwareUrl(json, out var url, out error)
+            || !TryRequiredText(json, "checksum", out var checksum, out error)
+            || !TryOptionalText(json, "update_id", out var updateId, out error))
+        {
+            return false;
+        }
+
+        if (NormalisedSha256(checksum) is not { } normalised)
+        {
+            error = "'checksum' must be sha256:<64 hex digits> or 64 hex digits";
+            return false;
+        }
+
+        if (updateId is not null && !Identifiers.IsIdentifier(updateId))
+        {
+            error = "'update_id' must match ^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$";
+            return false;
+        }
+
+        request = new FirmwareRequest(updateId, version, url, normalised);
+        return true;
+    }
+
+    public static bool TryReadFirmwareProgress(JsonElement json, [NotNullWhen(true)] out FirmwareProgress? progress, [NotNullWhen(false)] out string? error)
+    {
+        progress = null;
+        if (!TryRequiredText(json, "state", out var state, out error)
+            || !TryOptionalNumber(json, "progress", out var percent, out error)
+            || !TryOptionalText(json, "error", out var failure, out error))
+        {
+            return false;
+        }
+
+        if (!FirmwareStates.IsReportable(state))
+        {
+            error = "'state' must be downloading, downloaded, verified, updating, updated or failed";
+            return false;
+        }
+
+        if (percent is < 0 or > 100)
+        {
+            error = "'progress' must be a number from 0 to 100";
+            return false;
+        }
+
+        progress = new FirmwareProgress(state, percent, failure);
+        return true;
+    }
+
+    /// <summary>A required absolute http or https URL, well formed (no raw spaces), of at most <see cref="MaxFirmwareUrlLength"/> characters.</summary>
+    private static bool TryFirmwareUrl(JsonElement json, [NotNullWhen(true)] out string? url, [NotNullWhen(false)] out string? error)
+    {
+        url = null;
+        error = null;
+        if (!json.TryGetProperty("url", out var element) || element.ValueKind == JsonValueKind.Null
+            || (element.ValueKind == JsonValueKind.String && string.IsNullOrWhiteSpace(element.GetString())))
+        {
+            error = "'url' is required";
+            return false;
+        }
+
+        if (element.ValueKind != JsonValueKind.String
+            || element.GetString() is not { Length: <= MaxFirmwareUrlLength } text
+            || !Uri.IsWellFormedUriString(text, UriKind.Absolute)
+            || !Uri.TryCreate(text, UriKind.Absolute, out var uri)
+            || uri.Scheme is not ("http" or "https")
+            || string.IsNullOrEmpty(uri.Host))
+        {
+            error = $"'url' must be an absolute http or https URL of at most {MaxFirmwareUrlLength} characters";
+            return false;
+        }
+
+        url = text;
+        return true;
+    }
+
+    /// <summary><c>sha256:</c> (any case) and 64 hex digits, or the 64 hex digits alone, as <c>sha256:</c> and lowercase hex; null otherwise.</summary>
+    private static string? NormalisedSha256(string checksum)
+    {
+        var hex = checksum.StartsWith(Sha256Prefix, StringComparison.OrdinalIgnoreCase) ? checksum[Sha256Prefix.Length..] : checksum;
+        return hex.Length == 64 && hex.All(char.IsAsciiHexDigit) ? Sha256Prefix + hex.ToLowerInvariant() : null;
+    }
+
     /// <summary>A string field, or null when absent or JSON null.</summary>
     public static string? OptionalString(JsonElement json, string name) =>
         json.TryGetProperty(name, out var element) && element.ValueKind == JsonValueKind.String ? element.GetString() : null;

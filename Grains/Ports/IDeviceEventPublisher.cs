@@ -12,6 +12,9 @@ public interface IDeviceEventPublisher
 
     /// <summary>A configuration update was made or changed state (<c>iot/events/config/{device_id}/{config_id}</c>).</summary>
     ValueTask ConfigChanged(ConfigStatus update, CancellationToken cancellationToken);
+
+    /// <summary>A firmware update was started or changed state (<c>iot/events/firmware/{device_id}/{update_id}</c>).</summary>
+    ValueTask FirmwareChanged(FirmwareStatus update, CancellationToken cancellationToken);
 }
 
 public sealed record PresenceChange(string DeviceId, bool Online, string Reason, double Timestamp);

@@ -11,4 +11,7 @@ public interface IDeviceOutbound
 
     /// <summary>Sends a configuration update to its device (<c>iot/devices/{device_id}/config/{config_id}</c>).</summary>
     ValueTask SendConfigAsync(ConfigStatus update, CancellationToken cancellationToken);
+
+    /// <summary>Sends the firmware update to its device (<c>iot/devices/{device_id}/firmware/update/{update_id}</c>).</summary>
+    ValueTask SendFirmwareUpdateAsync(FirmwareStatus update, CancellationToken cancellationToken);
 }

@@ -15,4 +15,9 @@ public sealed class GatewayDeviceOutbound(IOutboundPublisher outbound) : IDevice
         outbound.PublishAsync(
             new OutboundMessage(OutboundTopics.Config(update.DeviceId, update.ConfigId), Payloads.Config(update), 1),
             cancellationToken);
+
+    public ValueTask SendFirmwareUpdateAsync(FirmwareStatus update, CancellationToken cancellationToken) =>
+        outbound.PublishAsync(
+            new OutboundMessage(OutboundTopics.FirmwareUpdate(update.DeviceId, update.UpdateId), Payloads.FirmwareUpdate(update), 1),
+            cancellationToken);
 }

@@ -33,4 +33,9 @@ public sealed class GatewayEventPublisher(IOutboundPublisher outbound, Subscript
         outbound.PublishAsync(
             new OutboundMessage(OutboundTopics.ConfigEvents(update.DeviceId, update.ConfigId), Payloads.ConfigState(update), 1),
             cancellationToken);
+
+    public ValueTask FirmwareChanged(FirmwareStatus update, CancellationToken cancellationToken) =>
+        outbound.PublishAsync(
+            new OutboundMessage(OutboundTopics.FirmwareEvents(update.DeviceId, update.UpdateId), Payloads.FirmwareState(update), 1),
+            cancellationToken);
 }

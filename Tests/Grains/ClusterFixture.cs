@@ -16,6 +16,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     public const int RateLimit = 25;
     public const int OfflineAfterSeconds = 2;
     public const int MaxQueuedCommands = 3;
+    public const int FirmwareTimeoutSeconds = 3;
 
     private const string InnerStorage = "devices-inner";
 
@@ -54,6 +55,7 @@ public sealed class ClusterFixture : IAsyncLifetime
                     ["RateLimit:WindowSeconds"] = "60",
                     ["Presence:OfflineAfterSeconds"] = OfflineAfterSeconds.ToString(),
                     ["Commands:MaxQueuedPerDevice"] = MaxQueuedCommands.ToString(),
+                    ["Firmware:TimeoutSeconds"] = FirmwareTimeoutSeconds.ToString(),
                 }).Build();
                 services.AddIoTGrains(configuration);
                 services.AddOptions<Silo.Configuration.HistoryOptions>();
@@ -92,7 +94,7 @@ public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
     public const string Name = "cluster";
 }
 
-/// <summary>Keeps every event a grain publishes and every message it sends to a device (as a <see cref="SentCommand"/>).</summary>
+/// <summary>Keeps every event a grain publishes and every message it sends to a device (as a <see cref="SentCommand"/>, <see cref="SentConfig"/> or <see cref="SentFirmwareUpdate"/>).</summary>
 public sealed class RecordingEventPublisher : IDeviceEventPublisher, IDeviceOutbound
 {
     private readonly List<object> _events = [];
@@ -108,6 +110,10 @@ public sealed class RecordingEventPublisher : IDeviceEventPublisher, IDeviceOutb
     public ValueTask ConfigChanged(ConfigStatus update, CancellationToken cancellationToken) => Add(update);
 
     public ValueTask SendConfigAsync(ConfigStatus update, CancellationToken cancellationToken) => Add(new SentConfig(update));
+
+    public ValueTask FirmwareChanged(FirmwareStatus update, CancellationToken cancellationToken) => Add(update);
+
+    public ValueTask SendFirmwareUpdateAsync(FirmwareStatus update, CancellationToken cancellationToken) => Add(new SentFirmwareUpdate(update));
 
     public IReadOnlyList<T> Of<T>(Func<T, bool> predicate)
     {
@@ -133,3 +139,6 @@ public sealed record SentCommand(CommandStatus Command);
 
 /// <summary>A configuration update as it was sent to its device.</summary>
 public sealed record SentConfig(ConfigStatus Update);
+
+/// <summary>A firmware update as it was sent to its device.</summary>
+public sealed record SentFirmwareUpdate(FirmwareStatus Update);

@@ -1,0 +1,162 @@
+using MQTTnet;
+using MQTTnet.Formatter;
+
+namespace Orleans.IoT.Tests.EndToEnd;
+
+/// <summary>Firmware updates end to end over MQTT: operator → device → progress → updated, with every state on the events topic.</summary>
+public sealed class FirmwareFlowTests(QuickPresenceNodeFixture node) : IClassFixture<QuickPresenceNodeFixture>
+{
+    private const string Hex = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+    [Fact]
+    public async Task An_operators_update_reaches_the_device_and_its_progress_ends_in_the_new_firmware_version()
+    {
+        var (deviceId, token) = await node.RegisterDeviceAsync();
+        await using var device = await node.ConnectAsync(deviceId, token);
+        await device.SubscribeAsync($"iot/devices/{deviceId}/firmware/update/+");
+        await using var operatorClient = await node.ConnectOperatorAsync();
+        await operatorClient.SubscribeAsync($"iot/events/firmware/{deviceId}/+");
+        await operatorClient.SubscribeAsync("ops/replies/fw");
+        Assert.True((await device.PublishAsync($"iot/devices/heartbeat/{deviceId}", "{}")).IsSuccess);
+
+        var ack = await operatorClient.PublishAsync(
+            $"iot/devices/firmware/{deviceId}/update",
+            $$"""{"version":"2.0.0","url":"https://fw.example/2.0.0.bin","checksum":"{{Hex.ToUpperInvariant()}}"}""",
+            qos: 2,
+            configure: b => b.WithResponseTopic("ops/replies/fw").WithCorrelationData([4, 2]));
+
+        Assert.True(ack.IsSuccess, ack.ReasonString);
+        var reply = await operatorClient.WaitForAsync("ops/replies/fw");
+        Assert.Equal(new byte[] { 4, 2 }, reply.CorrelationData);
+        var replied = System.Text.Json.JsonDocument.Parse(reply.ConvertPayloadToString()).RootElement;
+        var updateId = replied.GetProperty("update_id").GetString()!;
+        Assert.Equal("sent", replied.GetProperty("status").GetString());
+
+        var received = await device.WaitForJsonAsync($"iot/devices/{deviceId}/firmware/update/{updateId}");
+        Assert.Equal(updateId, received.GetProperty("update_id").GetString());
+        Assert.Equal("2.0.0", received.GetProperty("version").GetString());
+        Assert.Equal("https://fw.example/2.0.0.bin", received.GetProperty("url").GetString());
+        Assert.Equal($"sha256:{Hex}", received.GetProperty("checksum").GetString());
+        Assert.True(received.GetProperty("timestamp").GetDouble() > 0);
+
+        var progressTopic = $"iot/devices/firmware/{deviceId}/update/{updateId}/progress";
+        string[] states = ["downloading", "downloaded", "verified", "updating", "updated"];
+        foreach (var state in states)
+        {
+            var reported = await device.PublishAsync(progressTopic, $$"""{"state":"{{state}}","progress":50}""");
+            Assert.True(reported.IsSuccess, $"{state}: {reported.ReasonString}");
+        }
+
+        var events = $"iot/events/firmware/{deviceId}/{updateId}";
+        string[] announcedStates = ["sent", .. states];
+        foreach (var state in announcedStates)
+        {
+            var announced = await operatorClient.WaitForJsonAsync(events);
+            Assert.Equal(state, announced.GetProperty("status").GetString());
+            Assert.Equal("2.0.0", announced.GetProperty("version").GetString());
+        }
+
+        Assert.Equal("2.0.0", (await node.Grains.GetGrain<IDeviceGrain>(deviceId).GetSnapshot()).FirmwareVersion);
+    }
+
+    [Fact]
+    public async Task An_mqtt_3_operator_names_the_update_and_follows_it_on_the_events_topic()
+    {
+        var (deviceId, token) = await node.RegisterDeviceAsync();
+        await using var device = await node.ConnectAsync(deviceId, token);
+        await using var operatorClient = await TestMqttClient.ConnectAsync(
+            node.MqttPort, NodeFixture.OperatorName, NodeFixture.OperatorKey, clientId: $"ops-{Guid.NewGuid():N}", protocol: MqttProtocolVersion.V311);
+        await operatorClient.SubscribeAsync($"iot/events/firmware/{deviceId}/+");
+        Assert.True((await device.PublishAsync($"iot/devices/heartbeat/{deviceId}", "{}")).IsSuccess);
+
+        await operatorClient.PublishAsync(
+            $"iot/devices/firmware/{deviceId}/update", $$"""{"version":"3.1","url":"http://fw.example/3.1.bin","checksum":"{{Hex}}","update_id":"fw-3.1"}""", qos: 2);
+
+        var sent = await operatorClient.WaitForJsonAsync($"iot/events/firmware/{deviceId}/fw-3.1");
+        Assert.Equal("sent", sent.GetProperty("status").GetString());
+        Assert.True((await device.PublishAsync($"iot/devices/firmware/{deviceId}/update/fw-3.1/progress", """{"state":"failed","error":"battery low"}""")).IsSuccess);
+        var failed = await operatorClient.WaitForJsonAsync($"iot/events/firmware/{deviceId}/fw-3.1");
+        Assert.Equal(("failed", "battery low"), (failed.GetProperty("status").GetString(), failed.GetProperty("error").GetString()));
+    }
+
+    [Fact]
+    public async Task A_second_update_while_one_is_in_flight_is_refused_with_the_reason()
+    {
+        var (deviceId, _) = await node.RegisterDeviceAsync();
+        await using var operatorClient = await node.ConnectOperatorAsync();
+        await operatorClient.SubscribeAsync("ops/replies/second");
+        var update = $$"""{"version":"2","url":"https://fw.example/2.bin","checksum":"{{Hex}}"}""";
+
+        Assert.True((await operatorClient.PublishAsync($"iot/devices/firmware/{deviceId}/update", update, qos: 2)).IsSuccess);
+        var second = await operatorClient.PublishAsync($"iot/devices/firmware/{deviceId}/update", update, qos: 2, configure: b => b.WithResponseTopic("ops/replies/second"));
+
+        Assert.Equal(MqttClientPublishReasonCode.ImplementationSpecificError, second.ReasonCode);
+        var reply = await operatorClient.WaitForJsonAsync("ops/replies/second");
+        Assert.Equal("validation_failed", reply.GetProperty("code").GetString());
+        Assert.StartsWith("the device already has a firmware update in flight", reply.GetProperty("message").GetString());
+        Assert.Single(await node.Grains.GetGrain<IDeviceGrain>(deviceId).GetFirmwareUpdates());
+    }
+
+    [Theory]
+    [InlineData("""{"url":"https://fw.example/a.bin","checksum":"HEX"}""", "'version' is required")]
+    [InlineData("""{"version":"2","url":"ftp://fw.example/a.bin","checksum":"HEX"}""", "'url' must be an absolute http or https URL")]
+    [InlineData("""{"version":"2","url":"not a url","checksum":"HEX"}""", "'url' must be an absolute http or https URL")]
+    [InlineData("""{"version":"2","url":"https://fw.example/a.bin","checksum":"sha1:da39a3ee5e6b4b0d3255bfef95601890afd80709"}""", "'checksum' must be sha256:<64 hex digits> or 64 hex digits")]
+    [InlineData("""{"version":"2","url":"https://fw.example/a.bin"}""", "'checksum' is required")]
+    public async Task A_malformed_update_is_refused_naming_the_field(string payload, string expected)
+    {
+        var (deviceId, _) = await node.RegisterDeviceAsync();
+        await using var operatorClient = await node.ConnectOperatorAsync();
+        await operatorClient.SubscribeAsync("ops/replies/bad");
+
+        // QoS 2: MQTTnet's client keeps PUBREC's reason code but not its reason string, so the message is read from the reply.
+        var ack = await operatorClient.PublishAsync(
+            $"iot/devices/firmware/{deviceId}/update", payload.Replace("HEX", Hex), qos: 2, configure: b => b.WithResponseTopic("ops/replies/bad"));
+
+        Assert.Equal(MqttClientPublishReasonCode.ImplementationSpecificError, ack.ReasonCode);
+        var reply = await operatorClient.WaitForJsonAsync("ops/replies/bad");
+        Assert.Equal("validation_failed", reply.GetProperty("code").GetString());
+        Assert.StartsWith(expected, reply.GetProperty("message").GetString());
+        Assert.Empty(await node.Grains.GetGrain<IDeviceGrain>(deviceId).GetFirmwareUpdates());
+    }
+
+    [Fact]
+    public async Task A_device_cannot_report_progress_on_another_devices_update()
+    {
+        var (victimId, _) = await node.RegisterDeviceAsync();
+        var (deviceId, token) = await node.RegisterDeviceAsync();
+        await using var operatorClient = await node.ConnectOperatorAsync();
+        await operatorClient.PublishAsync(
+            $"iot/devices/firmware/{victimId}/update", $$"""{"version":"2","url":"https://fw.example/2.bin","checksum":"{{Hex}}","update_id":"theirs"}""", qos: 2);
+        await using var device = await node.ConnectAsync(deviceId, token);
+
+        var onTheirTopic = await device.PublishAsync($"iot/devices/firmware/{victimId}/update/theirs/progress", """{"state":"updated"}""");
+        var onOwnTopic = await device.PublishAsync($"iot/devices/firmware/{deviceId}/update/theirs/progress", """{"state":"updated"}""");
+
+        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, onTheirTopic.ReasonCode);
+        Assert.StartsWith("forbidden", onTheirTopic.ReasonString);
+        Assert.StartsWith("validation_failed: the device has no such firmware update", onOwnTopic.ReasonString);
+        var theirs = await node.Grains.GetGrain<IDeviceGrain>(victimId).GetFirmwareUpdate("theirs");
+        Assert.NotEqual("updated", theirs!.State);
+        Assert.Null((await node.Grains.GetGrain<IDeviceGrain>(victimId).GetSnapshot()).FirmwareVersion);
+    }
+
+    [Fact]
+    public async Task Only_operators_may_start_updates()
+    {
+        var (deviceId, token) = await node.RegisterDeviceAsync();
+        await using var device = await node.ConnectAsync(deviceId, token);
+        await device.SubscribeAsync($"iot/devices/{deviceId}/errors");
+        await using var anonymous = await node.ConnectAsync();
+        var update = $$"""{"version":"2","url":"https://fw.example/2.bin","checksum":"{{Hex}}"}""";
+
+        var byDevice = await device.PublishAsync($"iot/devices/firmware/{deviceId}/update", update, qos: 2);
+        var byAnonymous = await anonymous.PublishAsync($"iot/devices/firmware/{deviceId}/update", update, qos: 2);
+
+        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, byDevice.ReasonCode);
+        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, byAnonymous.ReasonCode);
+        Assert.Equal("forbidden", (await device.WaitForJsonAsync($"iot/devices/{deviceId}/errors")).GetProperty("code").GetString());
+        Assert.Equal("unauthorized", (await device.WaitForJsonAsync($"iot/devices/{deviceId}/errors")).GetProperty("code").GetString());
+        Assert.Empty(await node.Grains.GetGrain<IDeviceGrain>(deviceId).GetFirmwareUpdates());
+    }
+}

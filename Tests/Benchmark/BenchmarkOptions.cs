@@ -22,6 +22,9 @@ public sealed class BenchmarkOptions
     /// <summary>Registered devices that receive the <c>commands</c> scenario's commands, round robin.</summary>
     public int CommandDevices { get; private init; } = 100;
 
+    /// <summary>Whether the <c>commands</c> scenario's devices answer each command with a result (<c>--command-results yes|no</c>).</summary>
+    public bool CommandResults { get; private init; } = true;
+
     /// <summary>Operator connections that send the <c>commands</c> scenario's commands, round robin.</summary>
     public int Operators { get; private init; } = 4;
 
@@ -93,6 +96,12 @@ public sealed class BenchmarkOptions
             CommandRates = rates ?? (smoke ? [20, 100] : [50, 1000]),
             CommandDevices = Number(values, "command-devices", smoke ? 5 : 100),
             Operators = Number(values, "operators", smoke ? 2 : 4),
+            CommandResults = Text(values, "command-results", "yes") switch
+            {
+                "yes" => true,
+                "no" => false,
+                _ => throw new ArgumentException("--command-results is yes or no"),
+            },
             Route = values.ContainsKey("route"),
             WarmupSeconds = Number(values, "warmup", smoke ? 1 : 5),
             DurationSeconds = Number(values, "duration", smoke ? 2 : 20),
@@ -133,6 +142,7 @@ public sealed class BenchmarkOptions
         CommandRates = CommandRates,
         CommandDevices = CommandDevices,
         Operators = Operators,
+        CommandResults = CommandResults,
         Route = Route,
         WarmupSeconds = WarmupSeconds,
         DurationSeconds = DurationSeconds,
@@ -154,7 +164,7 @@ public sealed class BenchmarkOptions
     {
         var parts = text.Split(',', StringSplitOptions.TrimEntries);
         return parts.All(p => int.TryParse(p, out var v) && v > 0)
-            ? [.. parts.Select(int.Parse)]
+            ? [.. parts.Select(int.Parse).Distinct()]
             : throw new ArgumentException($"--{name} takes one or more positive whole numbers, comma-separated (e.g. 50,1000)");
     }
 

@@ -25,6 +25,7 @@ public sealed class CommandLoad : IDisposable
     private readonly List<CommandDevice> _devices;
     private readonly List<CommandOperator> _operators;
     private readonly bool _throughSystem;
+    private readonly bool _reportResults;
     private readonly CommandLevel?[] _levels = new CommandLevel?[MaxLevels];
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _loops = [];
@@ -32,12 +33,14 @@ public sealed class CommandLoad : IDisposable
     private readonly byte[] _packet = new byte[1024];
     private int _levelCount;
     private long _unexpected;
+    private long _resultsRefused;
 
-    private CommandLoad(List<CommandDevice> devices, List<CommandOperator> operators, bool throughSystem, Dictionary<string, int> failures)
+    private CommandLoad(List<CommandDevice> devices, List<CommandOperator> operators, bool throughSystem, bool reportResults, Dictionary<string, int> failures)
     {
         _devices = devices;
         _operators = operators;
         _throughSystem = throughSystem;
+        _reportResults = reportResults;
         ConnectFailures = failures;
         _topicPrefixes = [.. devices.Select(d => Encoding.UTF8.GetBytes(throughSystem ? $"iot/devices/control/{d.DeviceId}/command" : $"iot/devices/{d.DeviceId}/commands/"))];
     }
@@ -52,15 +55,22 @@ public sealed class CommandLoad : IDisposable
     /// <summary>Command messages whose topic named no command of this run.</summary>
     public long Unexpected => Interlocked.Read(ref _unexpected);
 
+    /// <summary>Devices' results refused by the broker (a PUBACK reason of 0x80 or more).</summary>
+    public long ResultsRefused => Interlocked.Read(ref _resultsRefused);
+
     /// <summary>
     /// Connects and subscribes the devices (user = client id = device id, password = token; any password for the bare
     /// broker) and connects the operators. <paramref name="throughSystem"/>: commands go through the node's control route.
+    /// <paramref name="reportResults"/>: each device answers each command it receives with <c>succeeded</c> on
+    /// <c>iot/devices/control/{id}/command/{command_id}/result</c>, as a device does, so that the node's command book of
+    /// each device keeps to its bound (ended commands are forgotten beyond <c>Commands:RememberEnded</c>; open ones are not).
     /// </summary>
     public static async Task<CommandLoad> ConnectAsync(
         IPEndPoint server,
         IReadOnlyList<(string DeviceId, string? Token)> devices,
         IReadOnlyList<(string User, string Password)> operators,
-        bool throughSystem)
+        bool throughSystem,
+        bool reportResults)
     {
         var failures = new Dictionary<string, int>();
         var connected = new CommandDevice?[devices.Count];
@@ -104,7 +114,7 @@ public sealed class CommandLoad : IDisposable
             }
         }
 
-        var load = new CommandLoad([.. connected.OfType<CommandDevice>()], operatorConnections, throughSystem, failures);
+        var load = new CommandLoad([.. connected.OfType<CommandDevice>()], operatorConnections, throughSystem, reportResults, failures);
         foreach (var device in load._devices)
         {
             device.Owner = load;
@@ -135,6 +145,16 @@ public sealed class CommandLoad : IDisposable
         if (_devices.Count == 0 || _operators.Count == 0)
         {
             throw new InvalidOperationException("no device or no operator could connect: " + string.Join(", ", ConnectFailures.Select(f => $"{f.Key}: {f.Value}")));
+        }
+
+        // A saturated level before this one may leave commands on their way: let them arrive (for a bounded time) first.
+        if (_levelCount > 0 && _levels[_levelCount - 1] is { } previous)
+        {
+            var until = Stopwatch.GetTimestamp() + (long)(lostAfter.TotalSeconds * Stopwatch.Frequency);
+            while (Stopwatch.GetTimestamp() < until && previous.CountReceived(0) < previous.MeasuredTo)
+            {
+                await Task.Delay(20);
+            }
         }
 
         var capacity = (int)Math.Min(int.MaxValue / 2, (rate * (warmupSeconds + durationSeconds + 1)) + 16);
@@ -316,7 +336,9 @@ public sealed class CommandLoad : IDisposable
     private sealed class CommandDevice(Socket socket, string deviceId) : IDisposable
     {
         private readonly byte[] _receive = new byte[16 * 1024];
-        private readonly byte[] _acks = new byte[8 * 1024];
+        private readonly byte[] _out = new byte[32 * 1024];
+        private readonly byte[] _resultPrefix = Encoding.UTF8.GetBytes($"iot/devices/control/{deviceId}/command/");
+        private ushort _packetId;
 
         public string DeviceId { get; } = deviceId;
 
@@ -338,18 +360,37 @@ public sealed class CommandLoad : IDisposable
 
                     buffered += n;
                     var consumed = 0;
-                    var acks = 0;
+                    var pending = 0;
                     while (MqttWire.TryReadHeader(_receive.AsSpan(consumed, buffered - consumed), out var type, out var header, out var length)
                            && buffered - consumed >= header + length)
                     {
+                        var body = _receive.AsSpan(consumed + header, length);
                         if ((type & 0xF0) == MqttWire.Publish)
                         {
                             var qos = (type >> 1) & 3;
-                            var topic = MqttWire.ReadPublish(_receive.AsSpan(consumed + header, length), qos, out var packetId);
+                            var topic = MqttWire.ReadPublish(body, qos, out var packetId);
                             Owner.OnCommand(topic, now);
                             if (qos == 1)
                             {
-                                acks += MqttWire.WriteAck(_acks.AsSpan(acks), MqttWire.PubAck, packetId);
+                                pending += MqttWire.WriteAck(_out.AsSpan(pending), MqttWire.PubAck, packetId);
+                            }
+
+                            if (Owner._reportResults)
+                            {
+                                pending += WriteResult(_out.AsSpan(pending), topic[(topic.LastIndexOf((byte)'/') + 1)..]);
+                            }
+
+                            if (pending > _out.Length - 512)
+                            {
+                                socket.Send(_out.AsSpan(0, pending));
+                                pending = 0;
+                            }
+                        }
+                        else if (type == MqttWire.PubAck)
+                        {
+                            if (length >= 3 && body[2] >= 0x80)
+                            {
+                                Interlocked.Increment(ref Owner._resultsRefused);
                             }
                         }
                         else if (type == MqttWire.Disconnect)
@@ -360,9 +401,9 @@ public sealed class CommandLoad : IDisposable
                         consumed += header + length;
                     }
 
-                    if (acks > 0)
+                    if (pending > 0)
                     {
-                        socket.Send(_acks.AsSpan(0, acks));
+                        socket.Send(_out.AsSpan(0, pending));
                     }
 
                     buffered -= consumed;
@@ -378,6 +419,17 @@ public sealed class CommandLoad : IDisposable
         }
 
         public void Dispose() => socket.Dispose();
+
+        /// <summary>What a device does with a command it has carried out: QoS 1 <c>{"status":"succeeded"}</c> on its result route.</summary>
+        private int WriteResult(Span<byte> destination, ReadOnlySpan<byte> commandId)
+        {
+            Span<byte> topic = stackalloc byte[256];
+            _resultPrefix.CopyTo(topic);
+            commandId.CopyTo(topic[_resultPrefix.Length..]);
+            "/result"u8.CopyTo(topic[(_resultPrefix.Length + commandId.Length)..]);
+            _packetId = (ushort)(_packetId == ushort.MaxValue ? 1 : _packetId + 1);
+            return MqttWire.WritePublish(destination, 1, topic[..(_resultPrefix.Length + commandId.Length + 7)], _packetId, "{\"status\":\"succeeded\"}"u8);
+        }
     }
 
     /// <summary>One operator connection: QoS 2 publishes from the pacer; PUBREC answered with PUBREL by its receive loop.</summary>
@@ -498,10 +550,11 @@ public sealed class CommandLevel(int index, int capacity)
 
     public ConcurrentDictionary<byte, long> Refusals { get; } = new();
 
-    public int CountReceived()
+    /// <summary>Commands received among those sent from <paramref name="from"/> (default: the measured ones) to the last.</summary>
+    public int CountReceived(int? from = null)
     {
         var count = 0;
-        for (var i = MeasuredFrom; i < MeasuredTo; i++)
+        for (var i = from ?? MeasuredFrom; i < MeasuredTo; i++)
         {
             count += Volatile.Read(ref ReceivedAt[i]) != 0 ? 1 : 0;
         }

@@ -9,7 +9,10 @@ namespace Orleans.IoT.Benchmark.Scenarios;
 /// at each rate of <c>--rate</c> (default 50 commands/s, the DESIGN bar: p50 ≤ 2 ms, p99 ≤ 10 ms, and 1,000/s), on
 /// an otherwise idle system. The same load first runs through a bare MQTTnet broker that just routes the operator's
 /// publish to the device's subscription (the reference: the transport's own latency), then through the node, where
-/// the command goes gateway → device grain (stored, audited) → back out through the broker to the device.
+/// the command goes gateway → device grain (stored, audited) → back out through the broker to the device. Each device
+/// answers each command with <c>succeeded</c> on its result route, as a device does (on the bare broker that publish
+/// reaches no one), so that the node's command book per device stays within its bound; <c>--command-results no</c>
+/// leaves every command open instead.
 /// </summary>
 public sealed class CommandScenario : IScenario
 {
@@ -28,6 +31,7 @@ public sealed class CommandScenario : IScenario
         report.Add(Name, "rates", string.Join(", ", options.CommandRates), "commands/s");
         report.Add(Name, "measured_seconds_per_rate", options.DurationSeconds, "s");
         report.Add(Name, "lost_after_ms", LostAfter.TotalMilliseconds, "ms");
+        report.Add(Name, "devices_report_results", options.CommandResults ? "yes" : "no");
 
         var bare = new Dictionary<int, CommandLevelResult>();
         var port = SystemNode.FreePort();
@@ -38,7 +42,8 @@ public sealed class CommandScenario : IScenario
                 new IPEndPoint(IPAddress.Loopback, port),
                 [.. deviceIds.Select(id => (id, (string?)null))],
                 [.. Enumerable.Range(0, options.Operators).Select(_ => ("operator", "x"))],
-                throughSystem: false);
+                throughSystem: false,
+                options.CommandResults);
             Connected(report, "bare", load);
             foreach (var rate in options.CommandRates)
             {
@@ -58,7 +63,8 @@ public sealed class CommandScenario : IScenario
                 node.MqttEndPoint,
                 [.. deviceIds.Select(id => (id, (string?)tokens[id].Token))],
                 [.. Enumerable.Range(0, options.Operators).Select(_ => (SystemNode.OperatorName, node.OperatorKey))],
-                throughSystem: true);
+                throughSystem: true,
+                options.CommandResults);
             Connected(report, "system", load);
             foreach (var rate in options.CommandRates)
             {
@@ -69,8 +75,11 @@ public sealed class CommandScenario : IScenario
             Unexpected(report, "system", load);
 
             report.Add(Name, "system_peak_memory_mb", node.Process.PeakMemoryBytes() / 1048576.0, "MiB");
-            var open = (options.WarmupSeconds + options.DurationSeconds) * options.CommandRates.Sum() / Math.Max(1, load.Devices);
-            report.Note(Name, $"the devices do not report results, so each command stays open (sent) for its default time to live; each device ends with about {open:N0} open commands in its state");
+            if (!options.CommandResults)
+            {
+                var open = (options.WarmupSeconds + options.DurationSeconds) * options.CommandRates.Sum() / Math.Max(1, load.Devices);
+                report.Note(Name, $"--command-results no: each command stays open (sent) for its time to live, so each device ends with about {open:N0} open commands in its state, all written at every command");
+            }
         }
 
         foreach (var rate in options.CommandRates)
@@ -98,6 +107,11 @@ public sealed class CommandScenario : IScenario
         if (load.Unexpected > 0)
         {
             report.Add(Name, $"{side}_messages_not_a_sent_command", load.Unexpected);
+        }
+
+        if (load.ResultsRefused > 0)
+        {
+            report.Add(Name, $"{side}_results_refused", load.ResultsRefused);
         }
     }
 

@@ -13,8 +13,23 @@ public sealed class BenchmarkOptions
 
     public int HeartbeatEvery { get; private init; }
 
-    /// <summary>Offered readings per second of <c>ingest-paced</c>, over all connections.</summary>
+    /// <summary>Offered readings per second of <c>ingest-paced</c>, over all connections (the first of <c>--rate</c>'s values).</summary>
     public int Rate { get; private init; } = 10_000;
+
+    /// <summary>The command rates of <c>commands</c>, one measured level each (<c>--rate 50,1000</c>).</summary>
+    public IReadOnlyList<int> CommandRates { get; private init; } = [50, 1000];
+
+    /// <summary>Registered devices that receive the <c>commands</c> scenario's commands, round robin.</summary>
+    public int CommandDevices { get; private init; } = 100;
+
+    /// <summary>Whether the <c>commands</c> scenario's devices answer each command with a result (<c>--command-results yes|no</c>).</summary>
+    public bool CommandResults { get; private init; } = true;
+
+    /// <summary>Operator connections that send the <c>commands</c> scenario's commands, round robin.</summary>
+    public int Operators { get; private init; } = 4;
+
+    /// <summary>The bare broker routes what it receives to its subscribers (the <c>commands</c> reference) instead of dropping it.</summary>
+    public bool Route { get; private init; }
 
     public double WarmupSeconds { get; private init; } = 5;
 
@@ -54,9 +69,9 @@ public sealed class BenchmarkOptions
             }
 
             var name = args[i][2..];
-            if (name == "smoke")
+            if (name is "smoke" or "route")
             {
-                values["smoke"] = "true";
+                values[name] = "true";
                 continue;
             }
 
@@ -69,6 +84,7 @@ public sealed class BenchmarkOptions
         }
 
         var smoke = values.ContainsKey("smoke");
+        var rates = values.TryGetValue("rate", out var rateText) ? Numbers(rateText, "rate") : null;
         var options = new BenchmarkOptions
         {
             Scenario = scenario,
@@ -76,7 +92,17 @@ public sealed class BenchmarkOptions
             Connections = Number(values, "connections", smoke ? 50 : 1000),
             InFlight = Number(values, "in-flight", 8),
             HeartbeatEvery = Number(values, "heartbeat-every", 0),
-            Rate = Number(values, "rate", smoke ? 500 : 10_000),
+            Rate = rates?[0] ?? (smoke ? 500 : 10_000),
+            CommandRates = rates ?? (smoke ? [20, 100] : [50, 1000]),
+            CommandDevices = Number(values, "command-devices", smoke ? 5 : 100),
+            Operators = Number(values, "operators", smoke ? 2 : 4),
+            CommandResults = Text(values, "command-results", "yes") switch
+            {
+                "yes" => true,
+                "no" => false,
+                _ => throw new ArgumentException("--command-results is yes or no"),
+            },
+            Route = values.ContainsKey("route"),
             WarmupSeconds = Number(values, "warmup", smoke ? 1 : 5),
             DurationSeconds = Number(values, "duration", smoke ? 2 : 20),
             IdleConnections = Number(values, "idle-connections", smoke ? 200 : 100_000),
@@ -113,6 +139,11 @@ public sealed class BenchmarkOptions
         InFlight = InFlight,
         HeartbeatEvery = HeartbeatEvery,
         Rate = Rate,
+        CommandRates = CommandRates,
+        CommandDevices = CommandDevices,
+        Operators = Operators,
+        CommandResults = CommandResults,
+        Route = Route,
         WarmupSeconds = WarmupSeconds,
         DurationSeconds = DurationSeconds,
         IdleConnections = IdleConnections,
@@ -127,6 +158,15 @@ public sealed class BenchmarkOptions
     };
 
     private static string Text(Dictionary<string, string> values, string name, string fallback) => values.GetValueOrDefault(name) ?? fallback;
+
+    /// <summary>One or more positive whole numbers, comma-separated.</summary>
+    private static int[] Numbers(string text, string name)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        return parts.All(p => int.TryParse(p, out var v) && v > 0)
+            ? [.. parts.Select(int.Parse).Distinct()]
+            : throw new ArgumentException($"--{name} takes one or more positive whole numbers, comma-separated (e.g. 50,1000)");
+    }
 
     private static int Number(Dictionary<string, string> values, string name, int fallback) =>
         values.TryGetValue(name, out var text)

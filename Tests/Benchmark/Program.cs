@@ -2,7 +2,7 @@ using Orleans.IoT.Benchmark;
 using Orleans.IoT.Benchmark.Hosting;
 using Orleans.IoT.Benchmark.Scenarios;
 
-// Usage: Orleans.IoT.Benchmark [all|ingest|connections|grains|offline] [--smoke] [--name value ...]
+// Usage: Orleans.IoT.Benchmark [all|ingest|ingest-paced|commands|connections|grains|offline] [--smoke] [--name value ...]
 // (see README, "Performance"). Exits non-zero only when it cannot run.
 BenchmarkOptions options;
 try
@@ -17,7 +17,7 @@ catch (ArgumentException ex)
 
 if (options.Scenario == "bare-broker")
 {
-    await BareBroker.RunAsync(options.Port);
+    await BareBroker.RunAsync(options.Port, options.Route);
     return 0;
 }
 

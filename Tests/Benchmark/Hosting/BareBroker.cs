@@ -3,10 +3,13 @@ using MQTTnet.Server;
 
 namespace Orleans.IoT.Benchmark.Hosting;
 
-/// <summary>The reference: an MQTTnet broker that accepts every client and acknowledges every message, and does nothing else.</summary>
+/// <summary>
+/// The reference: an MQTTnet broker that accepts every client and acknowledges every message, and does nothing else;
+/// with <paramref name="route"/> (<c>--route</c>) it also delivers each message to its subscribers, as a plain broker does.
+/// </summary>
 public static class BareBroker
 {
-    public static async Task RunAsync(int port)
+    public static async Task RunAsync(int port, bool route = false)
     {
         var factory = new MqttServerFactory();
         var options = factory.CreateServerOptionsBuilder()
@@ -17,11 +20,15 @@ public static class BareBroker
             .Build();
         options.DefaultEndpointOptions.BoundInterNetworkV6Address = IPAddress.IPv6None;
         using var server = factory.CreateMqttServer(options);
-        server.InterceptingPublishAsync += e =>
+        if (!route)
         {
-            e.ProcessPublish = false;
-            return Task.CompletedTask;
-        };
+            server.InterceptingPublishAsync += e =>
+            {
+                e.ProcessPublish = false;
+                return Task.CompletedTask;
+            };
+        }
+
         await server.StartAsync();
         var stopped = new TaskCompletionSource();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => stopped.TrySetResult();

@@ -40,6 +40,14 @@ public sealed class LoadConnection : IDisposable
     public static async Task<(LoadConnection? Connection, string? Error)> OpenAsync(
         IPEndPoint server, IPAddress? localAddress, string deviceId, string? user, string? password, CancellationToken cancellationToken)
     {
+        var (socket, error) = await ConnectAsync(server, localAddress, deviceId, user, password, cancellationToken);
+        return socket is null ? (null, error) : (new LoadConnection(socket, deviceId), null);
+    }
+
+    /// <summary>Opens a raw MQTT 5 session (clean start, no keep-alive); returns its socket, or null with the CONNACK reason or socket error.</summary>
+    public static async Task<(Socket? Socket, string? Error)> ConnectAsync(
+        IPEndPoint server, IPAddress? localAddress, string clientId, string? user, string? password, CancellationToken cancellationToken)
+    {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
@@ -49,7 +57,7 @@ public sealed class LoadConnection : IDisposable
             }
 
             await socket.ConnectAsync(server, cancellationToken);
-            await socket.SendAsync(MqttWire.Connect(deviceId, user, password, keepAliveSeconds: 0), cancellationToken);
+            await socket.SendAsync(MqttWire.Connect(clientId, user, password, keepAliveSeconds: 0), cancellationToken);
             var connAck = new byte[64];
             var read = 0;
             int headerLength, remaining;
@@ -70,7 +78,7 @@ public sealed class LoadConnection : IDisposable
                 return (null, $"connack 0x{connAck[headerLength + 1]:x2}");
             }
 
-            return (new LoadConnection(socket, deviceId), null);
+            return (socket, null);
         }
         catch (Exception ex) when (ex is SocketException or OperationCanceledException or IOException)
         {

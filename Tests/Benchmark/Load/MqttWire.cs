@@ -12,6 +12,11 @@ public static class MqttWire
     public const byte PubAck = 0x40;
     public const byte ConnAck = 0x20;
     public const byte Publish = 0x30;
+    public const byte PubRec = 0x50;
+    public const byte PubRel = 0x62;
+    public const byte PubComp = 0x70;
+    public const byte SubAck = 0x90;
+    public const byte Disconnect = 0xE0;
 
     public static byte[] Connect(string clientId, string? user, string? password, ushort keepAliveSeconds)
     {
@@ -48,6 +53,32 @@ public static class MqttWire
     }
 
     public static byte[] PingRequest() => [0xC0, 0x00];
+
+    /// <summary>A SUBSCRIBE of one topic filter at <paramref name="qos"/> (no properties).</summary>
+    public static byte[] Subscribe(ushort packetId, string filter, int qos)
+    {
+        var body = new List<byte> { (byte)(packetId >> 8), (byte)packetId, 0 };
+        WriteString(body, filter);
+        body.Add((byte)qos);
+        return Packet(0x82, body);
+    }
+
+    /// <summary>Writes a four-byte acknowledgement (PUBACK, PUBREL, ...) of <paramref name="packetId"/>, reason 0 left implicit.</summary>
+    public static int WriteAck(Span<byte> destination, byte type, ushort packetId)
+    {
+        destination[0] = type;
+        destination[1] = 2;
+        BinaryPrimitives.WriteUInt16BigEndian(destination[2..], packetId);
+        return 4;
+    }
+
+    /// <summary>The topic and packet identifier (0 at QoS 0) of a PUBLISH body.</summary>
+    public static ReadOnlySpan<byte> ReadPublish(ReadOnlySpan<byte> body, int qos, out ushort packetId)
+    {
+        var topicLength = BinaryPrimitives.ReadUInt16BigEndian(body);
+        packetId = qos > 0 ? BinaryPrimitives.ReadUInt16BigEndian(body[(2 + topicLength)..]) : (ushort)0;
+        return body.Slice(2, topicLength);
+    }
 
     /// <summary>Writes a PUBLISH (no properties) into <paramref name="destination"/>; returns its length.</summary>
     public static int WritePublish(Span<byte> destination, int qos, ReadOnlySpan<byte> topic, ushort packetId, ReadOnlySpan<byte> payload)

@@ -7,6 +7,7 @@ public static class ScenarioCatalog
     [
         new IngestScenario(),
         new PacedIngestScenario(),
+        new CommandScenario(),
         new ConnectionsScenario(),
         new GrainsScenario(),
         new OfflineScenario(),

@@ -8,7 +8,7 @@ namespace Orleans.IoT.Grains;
 /// The device's commands: the grain's side of <see cref="CommandBook"/>, which holds the rules. A command is sent at
 /// once to a device that is online, else when it is next heard from, in order. Expiry is watched by a grain timer
 /// while the grain is active and by a reminder that outlives the activation and its silo (it fires every minute while
-/// a command is open, and is removed when none is).
+/// a command is open, and its first tick with none open removes it).
 /// </summary>
 public sealed partial class DeviceGrain
 {
@@ -16,6 +16,9 @@ public sealed partial class DeviceGrain
     private static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
 
     private IGrainTimer? _commandExpiryTimer;
+
+    /// <summary>Whether the expiry reminder exists, as far as this activation knows (it was registered when a command opened).</summary>
+    private bool _commandReminderRegistered;
 
     private CommandBook Commands => new(_commands.State, _commandOptions);
 
@@ -32,7 +35,6 @@ public sealed partial class DeviceGrain
         }
 
         var now = Now();
-        var hadOpen = Commands.NextExpiry is not null;
         var (command, isNew, refusal) = Commands.Add(request, Guid.NewGuid().ToString("N"), now);
         if (refusal is not null)
         {
@@ -66,7 +68,7 @@ public sealed partial class DeviceGrain
         }
 
         await AnnounceAsync(status, cancellationToken);
-        await WatchCommandExpiryAsync(hadOpen);
+        await WatchCommandExpiryAsync();
         return new CommandOutcome(DeviceResult.Ok, status);
     }
 
@@ -98,7 +100,7 @@ public sealed partial class DeviceGrain
 
         await AnnounceAsync(command.ToStatus(DeviceId), cancellationToken);
         await SeenAsync("command", cancellationToken);
-        await WatchCommandExpiryAsync(hadOpen: true);
+        await WatchCommandExpiryAsync();
         return DeviceResult.Ok;
     }
 
@@ -111,7 +113,7 @@ public sealed partial class DeviceGrain
     {
         if (reminderName == CommandExpiryReminder)
         {
-            await ExpireCommandsAsync(CancellationToken.None);
+            await OnCommandReminderAsync();
         }
         else if (reminderName == FirmwareTimeoutReminder)
         {
@@ -166,27 +168,35 @@ public sealed partial class DeviceGrain
             }
         }
 
-        await WatchCommandExpiryAsync(hadOpen: true);
+        await WatchCommandExpiryAsync();
     }
 
     /// <summary>
-    /// Arms the timer for the next expiry, and keeps the reminder while a command is open: registered when the first
-    /// one opens, removed when the last one ends (a reminder write only at those two moments).
+    /// Arms the timer for the next expiry, and makes sure the reminder exists while a command is open. The reminder is
+    /// removed only by its own tick once nothing is open, so that a device answering command after command costs one
+    /// reminder write, not two per command.
     /// </summary>
-    private async Task WatchCommandExpiryAsync(bool hadOpen)
+    private async Task WatchCommandExpiryAsync()
     {
         _commandExpiryTimer?.Dispose();
         _commandExpiryTimer = null;
-        if (Commands.NextExpiry is { } next)
+        if (Commands.NextExpiry is not { } next)
         {
-            var dueIn = TimeSpan.FromSeconds(Math.Max(0, next - Now()));
-            _commandExpiryTimer = this.RegisterGrainTimer(ExpireCommandsAsync, new GrainTimerCreationOptions(dueIn, Timeout.InfiniteTimeSpan));
-            if (!hadOpen)
-            {
-                await KeepReminderAsync(() => this.RegisterOrUpdateReminder(CommandExpiryReminder, ReminderPeriod, ReminderPeriod));
-            }
+            return;
         }
-        else if (hadOpen)
+
+        var dueIn = TimeSpan.FromSeconds(Math.Max(0, next - Now()));
+        _commandExpiryTimer = this.RegisterGrainTimer(ExpireCommandsAsync, new GrainTimerCreationOptions(dueIn, Timeout.InfiniteTimeSpan));
+        if (!_commandReminderRegistered)
+        {
+            _commandReminderRegistered = await KeepReminderAsync(() => this.RegisterOrUpdateReminder(CommandExpiryReminder, ReminderPeriod, ReminderPeriod));
+        }
+    }
+
+    private async Task OnCommandReminderAsync()
+    {
+        await ExpireCommandsAsync(CancellationToken.None);
+        if (Commands.NextExpiry is null)
         {
             await KeepReminderAsync(async () =>
             {
@@ -195,6 +205,7 @@ public sealed partial class DeviceGrain
                     await this.UnregisterReminder(reminder);
                 }
             });
+            _commandReminderRegistered = false;
         }
     }
 
@@ -202,15 +213,17 @@ public sealed partial class DeviceGrain
     /// A reminder change that fails (its store unreachable) is logged, not thrown: the command's change is already stored
     /// and the timer watches it while the grain is active; failing now would make the operator send it again.
     /// </summary>
-    private async Task KeepReminderAsync(Func<Task> change)
+    private async Task<bool> KeepReminderAsync(Func<Task> change)
     {
         try
         {
             await change();
+            return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogReminderFailed(ex, DeviceId);
+            return false;
         }
     }
 

@@ -113,7 +113,8 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
 
         if (Commands.NextExpiry is not null)
         {
-            await WatchCommandExpiryAsync(hadOpen: true); // the reminder was registered when the first command opened
+            _commandReminderRegistered = true; // registered when the first of these commands opened
+            await WatchCommandExpiryAsync();
         }
 
         await WatchFirmwareTimeoutAsync(hadOpen: Firmware.Current is not null);

@@ -15,11 +15,12 @@ public sealed class CommandBook(CommandsState state, CommandOptions options)
             return (known, false, null);
         }
 
-        if (state.Commands.Count(c => c.State == CommandStates.Queued) >= options.MaxQueuedPerDevice)
+        // Open commands, not only queued ones: a device that never answers must not grow its state until they expire.
+        if (state.Commands.Count(c => c.IsOpen) >= options.MaxQueuedPerDevice)
         {
             return (null, false, DeviceResult.Refused(
                 ErrorCodes.RateLimited,
-                $"the device already has {options.MaxQueuedPerDevice} commands waiting to be sent (Commands:MaxQueuedPerDevice)"));
+                $"the device already has {options.MaxQueuedPerDevice} open commands (Commands:MaxQueuedPerDevice)"));
         }
 
         var command = new CommandRecord

@@ -2,12 +2,12 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Orleans.IoT.Tests.Durable;
 
-/// <summary>Commands, configuration and their audit in the durable profile: they survive a restart of the node.</summary>
+/// <summary>Commands, configuration, firmware updates and their audit in the durable profile: they survive a restart of the node.</summary>
 [Collection(DurableCollection.Name)]
 public sealed class DurableLifecycleTests(DurableNodeFixture node)
 {
     [Fact]
-    public async Task Commands_configuration_and_their_audit_survive_a_restart_of_the_node()
+    public async Task Commands_configuration_firmware_and_their_audit_survive_a_restart_of_the_node()
     {
         var (deviceId, token) = await node.RegisterDeviceAsync();
         var started = DateTimeOffset.UtcNow.AddSeconds(-1);
@@ -15,12 +15,17 @@ public sealed class DurableLifecycleTests(DurableNodeFixture node)
         {
             Assert.True((await operatorClient.PublishAsync($"iot/devices/control/{deviceId}/command", """{"command":"reboot","command_id":"c1"}""", qos: 2)).IsSuccess);
             Assert.True((await operatorClient.PublishAsync($"iot/devices/control/{deviceId}/config", """{"config":{"interval":30},"config_id":"k1"}""", qos: 2)).IsSuccess);
+            Assert.True((await operatorClient.PublishAsync(
+                $"iot/devices/firmware/{deviceId}/update",
+                $$"""{"version":"2.0","url":"https://firmware.example/2.0.bin","checksum":"{{new string('a', 64)}}","update_id":"u1"}""",
+                qos: 2)).IsSuccess);
         }
 
         await using (var device = await node.ConnectAsync(deviceId, token))
         {
             Assert.True((await device.PublishAsync($"iot/devices/control/{deviceId}/command/c1/result", """{"status":"delivered"}""")).IsSuccess);
             Assert.True((await device.PublishAsync($"iot/devices/control/{deviceId}/config/k1/result", """{"status":"applied"}""")).IsSuccess);
+            Assert.True((await device.PublishAsync($"iot/devices/firmware/{deviceId}/update/u1/progress", """{"state":"downloading","progress":10}""")).IsSuccess);
         }
 
         await node.RestartAsync();
@@ -29,17 +34,18 @@ public sealed class DurableLifecycleTests(DurableNodeFixture node)
         Assert.Equal(CommandStates.Delivered, (await grain.GetCommand("c1"))!.State);
         var twin = await grain.GetConfig();
         Assert.Equal((1, 1), (twin.DesiredVersion, twin.ReportedVersion));
+        Assert.Equal(FirmwareStates.Downloading, (await grain.GetFirmwareUpdate("u1"))!.State);
         var audit = node.Services.GetRequiredService<ILifecycleAuditReader>();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         IReadOnlyList<LifecycleAuditEntry> entries;
-        while ((entries = await audit.ReadAsync(deviceId, started, DateTimeOffset.UtcNow.AddMinutes(1), 100, CancellationToken.None)).Count < 4)
+        while ((entries = await audit.ReadAsync(deviceId, started, DateTimeOffset.UtcNow.AddMinutes(1), 100, CancellationToken.None)).Count < 6)
         {
-            Assert.True(DateTime.UtcNow < deadline, $"the audit holds every state ({entries.Count} of 4 so far)");
+            Assert.True(DateTime.UtcNow < deadline, $"the audit holds every state ({entries.Count} of 6 so far)");
             await Task.Delay(200);
         }
 
         Assert.Equal(
-            ["command c1 sent", "config k1 sent", "command c1 delivered", "config k1 applied"],
+            ["command c1 sent", "config k1 sent", "firmware u1 sent", "command c1 delivered", "config k1 applied", "firmware u1 downloading"],
             entries.Select(e => $"{e.Kind} {e.Id} {e.State}"));
     }
 }

@@ -37,6 +37,30 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public FaultInjectingStorage Storage => Service<FaultInjectingStorage>();
 
+    /// <summary>A newly registered device (firmware 1.0), its id and token.</summary>
+    public async Task<(IDeviceGrain Device, string Id, string Token)> RegisterDeviceAsync()
+    {
+        var id = $"dev-{Guid.NewGuid():N}";
+        var device = Client.GetGrain<IDeviceGrain>(id);
+        var registered = await device.Register(new RegisterRequest("Sensor", "thermometer", "1.0", null, null, []), Caller.Provisioning);
+        Assert.True(registered.Result.IsOk, registered.Result.Message);
+        return (device, id, registered.AuthToken!);
+    }
+
+    /// <summary>A registered device that has fallen silent, so that presence marks it offline.</summary>
+    public async Task<(IDeviceGrain Device, string Id, string Token)> RegisterSilentDeviceAsync()
+    {
+        var registered = await RegisterDeviceAsync();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(OfflineAfterSeconds + 5);
+        while ((await registered.Device.GetSnapshot()).Presence != "offline")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the device went offline");
+            await Task.Delay(100);
+        }
+
+        return registered;
+    }
+
     public async Task InitializeAsync()
     {
         var builder = new InProcessTestClusterBuilder(initialSilosCount: 1);

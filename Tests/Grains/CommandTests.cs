@@ -6,13 +6,12 @@ namespace Orleans.IoT.Tests.Grains;
 [Collection(ClusterCollection.Name)]
 public sealed class CommandTests(ClusterFixture cluster)
 {
-    private static readonly RegisterRequest Sensor = new("Sensor", "thermometer", "1.0", null, null, []);
     private static readonly Caller Operator = Caller.Operator("ops");
 
     [Fact]
     public async Task A_command_to_a_device_that_is_online_is_sent_at_once_and_followed_to_its_end()
     {
-        var (device, id, token) = await RegisteredAsync();
+        var (device, id, token) = await cluster.RegisterDeviceAsync();
 
         var outcome = await device.SendCommand(new CommandRequest("c1", "reboot", """{"delay":5}""", 60), Operator);
 
@@ -37,7 +36,7 @@ public sealed class CommandTests(ClusterFixture cluster)
     [InlineData(CommandStates.Rejected)]
     public async Task A_sent_command_may_end_without_being_delivered_first(string outcome)
     {
-        var (device, _, token) = await RegisteredAsync();
+        var (device, _, token) = await cluster.RegisterDeviceAsync();
         await device.SendCommand(new CommandRequest("c1", "calibrate", null, 60), Operator);
 
         Assert.True((await device.ReportCommand("c1", new CommandReport(outcome, null, "sensor busy"), Device(token))).IsOk);
@@ -50,7 +49,7 @@ public sealed class CommandTests(ClusterFixture cluster)
     [Fact]
     public async Task A_command_to_a_silent_device_waits_and_is_sent_in_order_when_it_is_next_heard_from()
     {
-        var (device, id, token) = await SilentAsync();
+        var (device, id, token) = await cluster.RegisterSilentDeviceAsync();
 
         var first = await device.SendCommand(new CommandRequest("c1", "first", null, 600), Operator);
         var second = await device.SendCommand(new CommandRequest(null, "second", null, 600), Operator);
@@ -69,7 +68,7 @@ public sealed class CommandTests(ClusterFixture cluster)
     [Fact]
     public async Task A_full_queue_refuses_the_next_command_clearly()
     {
-        var (device, _, _) = await SilentAsync();
+        var (device, _, _) = await cluster.RegisterSilentDeviceAsync();
         for (var i = 0; i < ClusterFixture.MaxQueuedCommands; i++)
         {
             Assert.True((await device.SendCommand(new CommandRequest($"c{i}", "noop", null, 600), Operator)).Result.IsOk);
@@ -85,7 +84,7 @@ public sealed class CommandTests(ClusterFixture cluster)
     [Fact]
     public async Task The_same_command_id_twice_is_sent_once_and_answered_with_the_first_ones_state()
     {
-        var (device, id, token) = await RegisteredAsync();
+        var (device, id, token) = await cluster.RegisterDeviceAsync();
         await device.SendCommand(new CommandRequest("c1", "reboot", null, 60), Operator);
         await device.ReportCommand("c1", new CommandReport(CommandStates.Delivered, null, null), Device(token));
 
@@ -100,7 +99,7 @@ public sealed class CommandTests(ClusterFixture cluster)
     [Fact]
     public async Task Reports_that_do_not_follow_the_lifecycle_are_refused_and_change_nothing()
     {
-        var (device, _, token) = await RegisteredAsync();
+        var (device, _, token) = await cluster.RegisterDeviceAsync();
         await device.SendCommand(new CommandRequest("c1", "reboot", null, 60), Operator);
         await device.ReportCommand("c1", new CommandReport(CommandStates.Succeeded, null, null), Device(token));
 
@@ -115,8 +114,8 @@ public sealed class CommandTests(ClusterFixture cluster)
     [Fact]
     public async Task Only_operators_send_commands_and_only_the_device_reports_on_them()
     {
-        var (device, _, token) = await RegisteredAsync();
-        var (_, _, otherToken) = await RegisteredAsync();
+        var (device, _, token) = await cluster.RegisterDeviceAsync();
+        var (_, _, otherToken) = await cluster.RegisterDeviceAsync();
 
         var byDevice = await device.SendCommand(new CommandRequest("c1", "reboot", null, 60), Device(token));
         await device.SendCommand(new CommandRequest("c2", "reboot", null, 60), Operator);
@@ -132,7 +131,7 @@ public sealed class CommandTests(ClusterFixture cluster)
     [Fact]
     public async Task A_command_expires_when_its_time_to_live_passes_first_and_a_late_report_is_refused()
     {
-        var (device, id, token) = await RegisteredAsync();
+        var (device, id, token) = await cluster.RegisterDeviceAsync();
         await device.SendCommand(new CommandRequest("c1", "reboot", null, 1), Operator);
 
         await WaitForStateAsync(device, "c1", CommandStates.Expired);
@@ -145,7 +144,7 @@ public sealed class CommandTests(ClusterFixture cluster)
     [Fact]
     public async Task Commands_survive_a_deactivation_and_one_whose_time_passed_meanwhile_expires_on_reactivation()
     {
-        var (device, _, _) = await SilentAsync();
+        var (device, _, _) = await cluster.RegisterSilentDeviceAsync();
         await device.SendCommand(new CommandRequest("short", "reboot", null, 1), Operator);
         await device.SendCommand(new CommandRequest("long", "reboot", null, 600), Operator);
 
@@ -157,29 +156,6 @@ public sealed class CommandTests(ClusterFixture cluster)
     }
 
     private static Caller Device(string token) => new(CallerKind.Anonymous, token);
-
-    private async Task<(IDeviceGrain Device, string Id, string Token)> RegisteredAsync()
-    {
-        var id = $"dev-{Guid.NewGuid():N}";
-        var device = cluster.Client.GetGrain<IDeviceGrain>(id);
-        var registered = await device.Register(Sensor, Caller.Provisioning);
-        Assert.True(registered.Result.IsOk);
-        return (device, id, registered.AuthToken!);
-    }
-
-    /// <summary>A registered device that has fallen silent, so that presence marks it offline.</summary>
-    private async Task<(IDeviceGrain Device, string Id, string Token)> SilentAsync()
-    {
-        var registered = await RegisteredAsync();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(ClusterFixture.OfflineAfterSeconds + 5);
-        while ((await registered.Device.GetSnapshot()).Presence != "offline")
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the device went offline");
-            await Task.Delay(100);
-        }
-
-        return registered;
-    }
 
     private static async Task WaitForStateAsync(IDeviceGrain device, string commandId, string state)
     {

@@ -6,13 +6,12 @@ namespace Orleans.IoT.Tests.Grains;
 [Collection(ClusterCollection.Name)]
 public sealed class ConfigTests(ClusterFixture cluster)
 {
-    private static readonly RegisterRequest Sensor = new("Sensor", "thermometer", "1.0", null, null, []);
     private static readonly Caller Operator = Caller.Operator("ops");
 
     [Fact]
     public async Task An_update_is_merged_sent_and_applied_and_the_twin_shows_desired_reported_and_no_difference()
     {
-        var (device, id, token) = await RegisteredAsync();
+        var (device, id, token) = await cluster.RegisterDeviceAsync();
 
         var outcome = await device.UpdateConfig(new ConfigUpdate("cfg-1", """{"interval":30,"mode":"eco"}"""), Operator);
 
@@ -37,7 +36,7 @@ public sealed class ConfigTests(ClusterFixture cluster)
     [Fact]
     public async Task Updates_merge_as_a_json_merge_patch_and_bump_the_version()
     {
-        var (device, _, _) = await RegisteredAsync();
+        var (device, _, _) = await cluster.RegisterDeviceAsync();
         await device.UpdateConfig(new ConfigUpdate(null, """{"interval":30,"mode":"eco","limits":{"low":1,"high":9}}"""), Operator);
 
         var second = await device.UpdateConfig(new ConfigUpdate(null, """{"mode":null,"limits":{"high":7},"unit":"C"}"""), Operator);
@@ -49,7 +48,7 @@ public sealed class ConfigTests(ClusterFixture cluster)
     [Fact]
     public async Task A_device_that_missed_updates_gets_the_whole_desired_configuration_once_when_heard_from()
     {
-        var (device, id, token) = await SilentAsync();
+        var (device, id, token) = await cluster.RegisterSilentDeviceAsync();
         await device.UpdateConfig(new ConfigUpdate("a", """{"interval":30}"""), Operator);
         var second = await device.UpdateConfig(new ConfigUpdate("b", """{"mode":"eco"}"""), Operator);
 
@@ -67,7 +66,7 @@ public sealed class ConfigTests(ClusterFixture cluster)
     [Fact]
     public async Task What_the_device_reports_becomes_the_reported_configuration_and_the_difference_follows()
     {
-        var (device, _, token) = await RegisteredAsync();
+        var (device, _, token) = await cluster.RegisterDeviceAsync();
         await device.UpdateConfig(new ConfigUpdate("c1", """{"interval":30,"mode":"eco","limits":{"low":1,"high":9}}"""), Operator);
 
         await device.ReportConfig("c1", new ConfigReport(ConfigStates.Applied, """{"interval":20,"mode":"eco","limits":{"low":1,"high":5},"extra":true}""", null), Device(token));
@@ -80,7 +79,7 @@ public sealed class ConfigTests(ClusterFixture cluster)
     [Fact]
     public async Task A_rejected_update_keeps_what_was_reported_and_says_why()
     {
-        var (device, _, token) = await RegisteredAsync();
+        var (device, _, token) = await cluster.RegisterDeviceAsync();
         await device.UpdateConfig(new ConfigUpdate("c1", """{"interval":1}"""), Operator);
 
         Assert.True((await device.ReportConfig("c1", new ConfigReport(ConfigStates.Rejected, null, "interval too short"), Device(token))).IsOk);
@@ -94,8 +93,8 @@ public sealed class ConfigTests(ClusterFixture cluster)
     [Fact]
     public async Task Answers_that_do_not_fit_are_refused_and_change_nothing()
     {
-        var (device, _, token) = await RegisteredAsync();
-        var (_, _, otherToken) = await RegisteredAsync();
+        var (device, _, token) = await cluster.RegisterDeviceAsync();
+        var (_, _, otherToken) = await cluster.RegisterDeviceAsync();
         await device.UpdateConfig(new ConfigUpdate("c1", """{"interval":30}"""), Operator);
         await device.ReportConfig("c1", new ConfigReport(ConfigStates.Applied, null, null), Device(token));
 
@@ -116,7 +115,7 @@ public sealed class ConfigTests(ClusterFixture cluster)
     [Fact]
     public async Task The_same_config_id_twice_is_applied_and_sent_once()
     {
-        var (device, id, _) = await RegisteredAsync();
+        var (device, id, _) = await cluster.RegisterDeviceAsync();
         await device.UpdateConfig(new ConfigUpdate("c1", """{"interval":30}"""), Operator);
 
         var again = await device.UpdateConfig(new ConfigUpdate("c1", """{"interval":99}"""), Operator);
@@ -129,7 +128,7 @@ public sealed class ConfigTests(ClusterFixture cluster)
     [Fact]
     public async Task The_twin_survives_a_deactivation()
     {
-        var (device, _, token) = await RegisteredAsync();
+        var (device, _, token) = await cluster.RegisterDeviceAsync();
         await device.UpdateConfig(new ConfigUpdate("c1", """{"interval":30}"""), Operator);
         await device.ReportConfig("c1", new ConfigReport(ConfigStates.Applied, """{"interval":30}""", null), Device(token));
 
@@ -144,25 +143,4 @@ public sealed class ConfigTests(ClusterFixture cluster)
         Assert.True(JsonElement.DeepEquals(JsonDocument.Parse(expected).RootElement, JsonDocument.Parse(actual).RootElement), $"expected {expected}, got {actual}");
 
     private static Caller Device(string token) => new(CallerKind.Anonymous, token);
-
-    private async Task<(IDeviceGrain Device, string Id, string Token)> RegisteredAsync()
-    {
-        var id = $"dev-{Guid.NewGuid():N}";
-        var device = cluster.Client.GetGrain<IDeviceGrain>(id);
-        var registered = await device.Register(Sensor, Caller.Provisioning);
-        return (device, id, registered.AuthToken!);
-    }
-
-    private async Task<(IDeviceGrain Device, string Id, string Token)> SilentAsync()
-    {
-        var registered = await RegisteredAsync();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(ClusterFixture.OfflineAfterSeconds + 5);
-        while ((await registered.Device.GetSnapshot()).Presence != "offline")
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the device went offline");
-            await Task.Delay(100);
-        }
-
-        return registered;
-    }
 }

@@ -7,7 +7,6 @@ namespace Orleans.IoT.Tests.Grains;
 public sealed class FirmwareTests(ClusterFixture cluster)
 {
     private const string Checksum = "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
-    private static readonly RegisterRequest Sensor = new("Sensor", "thermometer", "1.0", null, null, []);
     private static readonly Caller Operator = Caller.Operator("ops");
 
     private static readonly string[] DeviceProgress =
@@ -16,7 +15,7 @@ public sealed class FirmwareTests(ClusterFixture cluster)
     [Fact]
     public async Task An_update_to_a_device_that_is_online_is_sent_at_once_and_followed_through_every_state_to_updated()
     {
-        var (device, id, token) = await RegisteredAsync();
+        var (device, id, token) = await cluster.RegisterDeviceAsync();
 
         var outcome = await device.StartFirmwareUpdate(Update("u1", "2.0"), Operator);
 
@@ -40,7 +39,7 @@ public sealed class FirmwareTests(ClusterFixture cluster)
     [Fact]
     public async Task Updated_makes_the_new_version_the_devices_firmware_version_in_its_state_and_the_catalog()
     {
-        var (device, id, token) = await RegisteredAsync();
+        var (device, id, token) = await cluster.RegisterDeviceAsync();
         await device.StartFirmwareUpdate(Update("u1", "2.1.0"), Operator);
 
         Assert.True((await device.ReportFirmwareProgress("u1", new FirmwareProgress(FirmwareStates.Updating, 90, null), Device(token))).IsOk);
@@ -56,7 +55,7 @@ public sealed class FirmwareTests(ClusterFixture cluster)
     [Fact]
     public async Task Failed_ends_an_update_with_the_devices_error_and_keeps_the_old_version()
     {
-        var (device, id, token) = await RegisteredAsync();
+        var (device, id, token) = await cluster.RegisterDeviceAsync();
         await device.StartFirmwareUpdate(Update("u1", "2.0"), Operator);
         await device.ReportFirmwareProgress("u1", new FirmwareProgress(FirmwareStates.Downloading, 40, null), Device(token));
 
@@ -72,7 +71,7 @@ public sealed class FirmwareTests(ClusterFixture cluster)
     [Fact]
     public async Task More_progress_in_the_same_state_is_announced_and_audited_once_per_state()
     {
-        var (device, id, token) = await RegisteredAsync();
+        var (device, id, token) = await cluster.RegisterDeviceAsync();
         await device.StartFirmwareUpdate(Update("u1", "2.0"), Operator);
 
         foreach (var percent in new double[] { 10, 55, 100 })
@@ -89,7 +88,7 @@ public sealed class FirmwareTests(ClusterFixture cluster)
     [Fact]
     public async Task Reports_that_go_backwards_or_name_no_known_state_or_update_are_refused_and_change_nothing()
     {
-        var (device, id, token) = await RegisteredAsync();
+        var (device, id, token) = await cluster.RegisterDeviceAsync();
         await device.StartFirmwareUpdate(Update("u1", "2.0"), Operator);
         await device.ReportFirmwareProgress("u1", new FirmwareProgress(FirmwareStates.Verified, null, null), Device(token));
         var before = await device.GetFirmwareUpdate("u1");
@@ -110,7 +109,7 @@ public sealed class FirmwareTests(ClusterFixture cluster)
     [Fact]
     public async Task A_report_on_an_ended_update_is_refused()
     {
-        var (device, _, token) = await RegisteredAsync();
+        var (device, _, token) = await cluster.RegisterDeviceAsync();
         await device.StartFirmwareUpdate(Update("u1", "2.0"), Operator);
         await device.ReportFirmwareProgress("u1", new FirmwareProgress(FirmwareStates.Updated, null, null), Device(token));
 
@@ -124,7 +123,7 @@ public sealed class FirmwareTests(ClusterFixture cluster)
     [Fact]
     public async Task A_second_update_while_one_is_in_flight_is_refused_clearly_and_one_may_start_once_it_has_ended()
     {
-        var (device, id, token) = await RegisteredAsync();
+        var (device, id, token) = await cluster.RegisterDeviceAsync();
         await device.StartFirmwareUpdate(Update("u1", "2.0"), Operator);
         await device.ReportFirmwareProgress("u1", new FirmwareProgress(FirmwareStates.Downloading, 5, null), Device(token));
 
@@ -147,7 +146,7 @@ public sealed class FirmwareTests(ClusterFixture cluster)
     [Fact]
     public async Task The_same_update_id_twice_is_sent_once_and_answered_with_the_first_ones_state()
     {
-        var (device, id, token) = await RegisteredAsync();
+        var (device, id, token) = await cluster.RegisterDeviceAsync();
         await device.StartFirmwareUpdate(Update("u1", "2.0"), Operator);
         await device.ReportFirmwareProgress("u1", new FirmwareProgress(FirmwareStates.Downloaded, null, null), Device(token));
 
@@ -165,7 +164,7 @@ public sealed class FirmwareTests(ClusterFixture cluster)
     [Fact]
     public async Task An_update_with_no_progress_for_the_timeout_expires_and_a_late_report_is_refused()
     {
-        var (device, id, token) = await RegisteredAsync();
+        var (device, id, token) = await cluster.RegisterDeviceAsync();
         await device.StartFirmwareUpdate(Update("u1", "2.0"), Operator);
         await device.ReportFirmwareProgress("u1", new FirmwareProgress(FirmwareStates.Downloading, 20, null), Device(token));
 
@@ -182,7 +181,7 @@ public sealed class FirmwareTests(ClusterFixture cluster)
     [Fact]
     public async Task An_update_to_a_silent_device_is_initiated_and_sent_when_it_is_next_heard_from()
     {
-        var (device, id, token) = await SilentAsync();
+        var (device, id, token) = await cluster.RegisterSilentDeviceAsync();
 
         var outcome = await device.StartFirmwareUpdate(Update(null, "2.0"), Operator);
 
@@ -204,7 +203,7 @@ public sealed class FirmwareTests(ClusterFixture cluster)
     [Fact]
     public async Task An_update_survives_a_deactivation_in_the_middle_and_goes_on_to_its_end()
     {
-        var (device, _, token) = await RegisteredAsync();
+        var (device, _, token) = await cluster.RegisterDeviceAsync();
         await device.StartFirmwareUpdate(Update("u1", "2.0"), Operator);
         await device.ReportFirmwareProgress("u1", new FirmwareProgress(FirmwareStates.Downloading, 30, null), Device(token));
 
@@ -220,7 +219,7 @@ public sealed class FirmwareTests(ClusterFixture cluster)
     [Fact]
     public async Task An_update_that_expires_while_its_grain_is_deactivated_expires_on_reactivation()
     {
-        var (device, _, _) = await RegisteredAsync();
+        var (device, _, _) = await cluster.RegisterDeviceAsync();
         await device.StartFirmwareUpdate(Update("u1", "2.0"), Operator);
 
         await device.Cast<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
@@ -232,7 +231,7 @@ public sealed class FirmwareTests(ClusterFixture cluster)
     [Fact]
     public async Task An_updated_report_whose_write_fails_changes_nothing_and_its_resend_ends_the_update()
     {
-        var (device, id, token) = await RegisteredAsync();
+        var (device, id, token) = await cluster.RegisterDeviceAsync();
         await device.StartFirmwareUpdate(Update("u1", "2.0"), Operator);
 
         cluster.Storage.FailNextWrites(id);
@@ -248,8 +247,8 @@ public sealed class FirmwareTests(ClusterFixture cluster)
     [Fact]
     public async Task Only_operators_start_updates_and_only_the_device_reports_on_them()
     {
-        var (device, _, token) = await RegisteredAsync();
-        var (_, _, otherToken) = await RegisteredAsync();
+        var (device, _, token) = await cluster.RegisterDeviceAsync();
+        var (_, _, otherToken) = await cluster.RegisterDeviceAsync();
 
         var byDevice = await device.StartFirmwareUpdate(Update("u1", "2.0"), Device(token));
         await device.StartFirmwareUpdate(Update("u2", "2.0"), Operator);
@@ -267,29 +266,6 @@ public sealed class FirmwareTests(ClusterFixture cluster)
         new(updateId, version, $"https://firmware.example/{version}.bin", Checksum);
 
     private static Caller Device(string token) => new(CallerKind.Anonymous, token);
-
-    private async Task<(IDeviceGrain Device, string Id, string Token)> RegisteredAsync()
-    {
-        var id = $"dev-{Guid.NewGuid():N}";
-        var device = cluster.Client.GetGrain<IDeviceGrain>(id);
-        var registered = await device.Register(Sensor, Caller.Provisioning);
-        Assert.True(registered.Result.IsOk);
-        return (device, id, registered.AuthToken!);
-    }
-
-    /// <summary>A registered device that has fallen silent, so that presence marks it offline.</summary>
-    private async Task<(IDeviceGrain Device, string Id, string Token)> SilentAsync()
-    {
-        var registered = await RegisteredAsync();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(ClusterFixture.OfflineAfterSeconds + 5);
-        while ((await registered.Device.GetSnapshot()).Presence != "offline")
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the device went offline");
-            await Task.Delay(100);
-        }
-
-        return registered;
-    }
 
     private static async Task WaitForStateAsync(IDeviceGrain device, string updateId, string state)
     {

@@ -22,6 +22,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<MqttOptions>().Bind(configuration.GetSection(MqttOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ValidationOptions>().Bind(configuration.GetSection(ValidationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DisconnectPresenceOptions>().Bind(configuration.GetSection(DisconnectPresenceOptions.Section));
         services.AddOptions<DeviceServerConfigOptions>().Bind(configuration.GetSection(DeviceServerConfigOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddMetrics();
@@ -49,6 +50,7 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton(new FailureClassifier());
         services.AddSingleton<MessageDispatcher>();
         services.AddSingleton<IDeviceAuthenticator, GrainDeviceAuthenticator>();
+        services.AddSingleton<IDeviceConnections, GrainDeviceConnections>();
         services.AddSingleton<SubscriptionInterest>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ConnectRateLimiter>();

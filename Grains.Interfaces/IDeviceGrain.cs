@@ -68,6 +68,20 @@ public interface IDeviceGrain : IGrainWithStringKey
     [Alias("is-registered"), ReadOnly]
     Task<bool> IsRegistered();
 
+    /// <summary>
+    /// The device's connection to a gateway closed at <paramref name="closedAt"/> (<paramref name="clean"/>: the device
+    /// sent DISCONNECT). Marks it offline at once, unless it was heard from after that.
+    /// </summary>
+    [Alias("connection-closed")]
+    Task ConnectionClosed(bool clean, double closedAt, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Puts the device's silence under the watch of the silo this grain is now active on, and records that in the
+    /// catalog; called for the devices whose watching silo died.
+    /// </summary>
+    [Alias("watch-presence")]
+    Task WatchPresence(CancellationToken cancellationToken = default);
+
     /// <summary>Writes what is waiting to be written behind, before the silo stops.</summary>
     [Alias("flush")]
     Task FlushState(CancellationToken cancellationToken = default);

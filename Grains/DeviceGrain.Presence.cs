@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Orleans.IoT.Grains.Ports;
 using Orleans.Runtime;
 
@@ -5,10 +6,41 @@ namespace Orleans.IoT.Grains;
 
 /// <summary>
 /// The device's presence: any accepted message marks it online; silence for <c>Presence:OfflineAfterSeconds</c> marks it
-/// offline (a grain timer, re-armed on activation). Transitions are stored, announced and recorded in the catalog.
+/// offline (a grain timer, re-armed on activation), and so does its connection closing. Transitions are stored,
+/// announced and recorded in the catalog, with the silo whose timer watches the device: should that silo die,
+/// <see cref="PresenceRecovery"/> finds the device there and wakes its grain on a live silo.
 /// </summary>
 public sealed partial class DeviceGrain
 {
+    public const string ReasonDisconnected = "disconnected";
+    public const string ReasonConnectionLost = "connection_lost";
+
+    private static readonly TimeSpan OfflineRetryDelay = TimeSpan.FromSeconds(5);
+
+    public async Task ConnectionClosed(bool clean, double closedAt, CancellationToken cancellationToken)
+    {
+        // Heard from since (a new connection's first message overtook this one): still online.
+        if (!IsRegisteredOrLeave() || !State.Online || State.LastSeen > closedAt)
+        {
+            return;
+        }
+
+        await GoOfflineAsync(clean ? ReasonDisconnected : ReasonConnectionLost, Now(), cancellationToken);
+        StopOfflineTimer();
+    }
+
+    public async Task WatchPresence(CancellationToken cancellationToken)
+    {
+        // An online device's activation has armed its timer and queued its catalog entry with this silo as the watcher;
+        // an offline or unregistered one's row is put right (the transition's entry died with the old silo).
+        if (!State.Online)
+        {
+            await _catalog.UpsertAsync(CatalogEntry(), cancellationToken);
+        }
+
+        IsRegisteredOrLeave();
+    }
+
     /// <summary>Records that the device was heard from; returns the presence change when it just came online.</summary>
     private PresenceChange? MarkSeen(double now, string reason)
     {
@@ -57,6 +89,24 @@ public sealed partial class DeviceGrain
         }
     }
 
+    private async Task GoOfflineAsync(string reason, double now, CancellationToken cancellationToken)
+    {
+        SetOffline();
+        try
+        {
+            await WriteStateAsync(cancellationToken);
+        }
+        catch
+        {
+            // Not stored: still online, and the timer keeps watching.
+            State.Online = true;
+            _presenceMetrics.CameOnline();
+            throw;
+        }
+
+        await PublishPresence(new PresenceChange(DeviceId, false, reason, now), cancellationToken);
+    }
+
     private void StartOfflineTimer(TimeSpan dueIn)
     {
         if (_offlineTimer is not null)
@@ -85,21 +135,23 @@ public sealed partial class DeviceGrain
             return;
         }
 
-        try
+        if (State.Online)
         {
-            if (State.Online)
+            try
             {
-                SetOffline();
-                await WriteStateAsync(cancellationToken);
-                await PublishPresence(new PresenceChange(DeviceId, false, "timeout", now), cancellationToken);
+                await GoOfflineAsync("timeout", now, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Still online, as stored: try again shortly rather than leave the device online for good.
+                LogOfflineNotStored(ex, DeviceId);
+                _offlineTimer?.Change(OfflineRetryDelay, Timeout.InfiniteTimeSpan);
+                return;
             }
         }
-        finally
-        {
-            // Disposed last: disposing cancels the token this tick is still using. Always disposed, so that the
-            // next message starts a fresh timer even when this tick failed.
-            StopOfflineTimer();
-        }
+
+        // Disposed last: disposing cancels the token this tick was using.
+        StopOfflineTimer();
     }
 
     private TimeSpan RemainingUntilOffline(double now)
@@ -108,4 +160,7 @@ public sealed partial class DeviceGrain
         var remaining = OfflineAfter - TimeSpan.FromSeconds(silentFor);
         return remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Device {DeviceId} could not be marked offline (its state could not be stored); trying again")]
+    private partial void LogOfflineNotStored(Exception exception, string deviceId);
 }

@@ -37,6 +37,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
     private readonly RateLimitOptions _rateLimit;
     private readonly WriteBehindOptions _writeBehind;
     private readonly ILogger<DeviceGrain> _logger;
+    private readonly ILocalSiloDetails _silo;
     private FixedWindowRateLimiter _rateLimiter;
     private IGrainTimer? _offlineTimer;
     private IGrainTimer? _writeBehindTimer;
@@ -60,8 +61,10 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
         IOptions<WriteBehindOptions> writeBehind,
         ILogger<DeviceGrain> logger,
         [PersistentState("firmware", StorageNames.Devices)] IPersistentState<FirmwareUpdatesState> firmware,
-        IOptions<FirmwareOptions> firmwareOptions)
+        IOptions<FirmwareOptions> firmwareOptions,
+        ILocalSiloDetails silo)
     {
+        _silo = silo;
         _state = state;
         _commands = commands;
         _config = config;
@@ -107,8 +110,9 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
 
         if (State.Registered && State.Online)
         {
-            // The previous activation's timer died with it; keep watching for silence.
+            // The previous activation's timer died with it; keep watching for silence, and let the catalog say who does.
             StartOfflineTimer(RemainingUntilOffline(Now()));
+            await _catalog.UpsertAsync(CatalogEntry(), cancellationToken);
         }
 
         if (Commands.NextExpiry is not null)
@@ -538,7 +542,8 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
         State.Online,
         State.LastSeen is { } lastSeen ? DateTimeOffset.FromUnixTimeMilliseconds((long)(lastSeen * 1000)) : null,
         State.CreatedAt ?? _clock.GetUtcNow(),
-        State.UpdatedAt ?? _clock.GetUtcNow());
+        State.UpdatedAt ?? _clock.GetUtcNow(),
+        State.Online ? _silo.SiloAddress.ToParsableString() : null);
 
     private double Now() => _clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
 

@@ -9,6 +9,10 @@ public sealed class PresenceOptions
 
     [Range(1, 86_400 * 30)]
     public int OfflineAfterSeconds { get; set; } = 600;
+
+    /// <summary>How often a silo looks for online devices whose watching silo died (also at every membership change).</summary>
+    [Range(1, 3600)]
+    public int RecoveryCheckSeconds { get; set; } = 5;
 }
 
 /// <summary><c>RateLimit:*</c> settings: at most <see cref="MaxMessages"/> per device per window.</summary>

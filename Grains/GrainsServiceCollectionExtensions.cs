@@ -6,7 +6,7 @@ namespace Orleans.IoT.Grains;
 
 public static class GrainsServiceCollectionExtensions
 {
-    /// <summary>The grains' options, clock and metrics. Their ports (history, catalog, events) are the host's to add.</summary>
+    /// <summary>The grains' options, clock and metrics. Their ports (history, catalog and its presence watch list, events) are the host's to add.</summary>
     public static IServiceCollection AddIoTGrains(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<PresenceOptions>().Bind(configuration.GetSection(PresenceOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
@@ -19,6 +19,7 @@ public static class GrainsServiceCollectionExtensions
         services.AddSingleton<PresenceMetrics>();
         services.AddSingleton<WriteBehindFlush>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<WriteBehindFlush>());
+        services.AddHostedService<PresenceRecovery>();
         return services;
     }
 }

@@ -80,6 +80,10 @@ public static class IoTNode
                 o.ServiceId = orleans.ServiceId;
             });
 
+            // Orleans' own failure detection (ProbeTimeout, NumMissedProbesLimit, ...): how soon a killed silo is
+            // declared dead, and so how soon presence recovers the devices it watched.
+            silo.Configure<ClusterMembershipOptions>(configuration.GetSection(OrleansHostOptions.Section + ":Membership"));
+
             if (storage.Provider == StorageOptions.Redis)
             {
                 silo.AddRedisGrainStorage(StorageNames.Devices, o => o.ConfigurationOptions = redis!.Clone());
@@ -122,6 +126,7 @@ public static class IoTNode
             services.AddHostedService(sp => sp.GetRequiredService<PostgresLifecycleAudit>());
             services.AddSingleton<PostgresDeviceCatalog>();
             services.AddSingleton<IDeviceCatalog>(sp => sp.GetRequiredService<PostgresDeviceCatalog>());
+            services.AddSingleton<IPresenceWatchList>(sp => sp.GetRequiredService<PostgresDeviceCatalog>());
             services.AddHostedService(sp => sp.GetRequiredService<PostgresDeviceCatalog>());
             services.AddSingleton<PostgresSensorHistory>();
             services.AddSingleton<ISensorHistorySink>(sp => sp.GetRequiredService<PostgresSensorHistory>());
@@ -133,6 +138,7 @@ public static class IoTNode
             services.AddSingleton<ISensorHistorySink>(sp => sp.GetRequiredService<InMemorySensorHistory>());
             services.AddSingleton<InMemoryDeviceCatalog>();
             services.AddSingleton<IDeviceCatalog>(sp => sp.GetRequiredService<InMemoryDeviceCatalog>());
+            services.AddSingleton<IPresenceWatchList>(sp => sp.GetRequiredService<InMemoryDeviceCatalog>());
             services.AddSingleton<InMemoryLifecycleAudit>();
             services.AddSingleton<ILifecycleAudit>(sp => sp.GetRequiredService<InMemoryLifecycleAudit>());
             services.AddSingleton<ILifecycleAuditReader>(sp => sp.GetRequiredService<InMemoryLifecycleAudit>());

@@ -13,6 +13,9 @@ public sealed class BrokerSession(string clientId, Caller identity)
     public string ClientId { get; } = clientId;
 
     public Caller Identity { get; set; } = identity;
+
+    /// <summary>The gateway closed this connection (revoked credentials, a message to be resent): not the device going away.</summary>
+    public bool ClosedByGateway { get; set; }
 }
 
 /// <summary>
@@ -94,6 +97,7 @@ public sealed partial class ConnectedSessions(EmbeddedBrokerServer server, TimeP
                 return;
             }
 
+            session.ClosedByGateway = true;
             await server.Server.DisconnectClientAsync(
                 session.ClientId,
                 new MqttServerClientDisconnectOptions { ReasonCode = MqttDisconnectReasonCode.NotAuthorized, ReasonString = reason });

@@ -31,6 +31,9 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
     private readonly MqttOptions _options;
     private readonly OperatorDirectory _directory;
     private readonly IDeviceAuthenticator _devices;
+    private readonly IDeviceConnections _connections;
+    private readonly bool _offlineOnDisconnect;
+    private readonly TimeProvider _clock;
     private readonly MessageDispatcher _dispatcher;
     private readonly GatewayMetrics _metrics;
     private readonly ConnectRateLimiter _connectRate;
@@ -60,8 +63,14 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
         MessageDispatcher dispatcher,
         GatewayMetrics metrics,
         ConnectRateLimiter connectRate,
+        IDeviceConnections connections,
+        IOptions<DisconnectPresenceOptions> presence,
+        TimeProvider clock,
         ILogger<EmbeddedBroker> logger)
     {
+        _connections = connections;
+        _offlineOnDisconnect = presence.Value.OfflineOnDisconnect;
+        _clock = clock;
         _options = options.Value;
         _directory = directory;
         _devices = devices;
@@ -265,6 +274,13 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
         if (e.SessionItems[IdentityKey] is BrokerSession session)
         {
             _sessions.Disconnected(session);
+            if (_offlineOnDisconnect && session.Identity.Kind == CallerKind.Device && !session.ClosedByGateway
+                && e.DisconnectType != MqttClientDisconnectType.Takeover && !_draining)
+            {
+                var clean = e.DisconnectType == MqttClientDisconnectType.Clean
+                    && e.ReasonCode is null or MqttDisconnectReasonCode.NormalDisconnection;
+                _ = ReportClosedAsync(session.Identity.Name!, clean);
+            }
         }
 
         _connecting.TryRemove((e.ClientId, e.RemoteEndPoint), out _); // ended before it was established (its CONNACK failed)
@@ -272,6 +288,19 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
         _interest.Disconnected(e.ClientId);
         _metrics.ConnectionClosed();
         return Task.CompletedTask;
+    }
+
+    /// <summary>Marks the device offline; a failure leaves it to the device's silence to do so.</summary>
+    private async Task ReportClosedAsync(string deviceId, bool clean)
+    {
+        try
+        {
+            await _connections.ClosedAsync(deviceId, clean, _clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0, _stopping.Token);
+        }
+        catch (Exception ex)
+        {
+            LogClosedNotReported(ex, deviceId);
+        }
     }
 
     /// <summary>A message meant for one session (a registration's token) is delivered to it and to operators only.</summary>
@@ -348,6 +377,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
                 default:
                     // Not acknowledged: only a reconnect makes an MQTT client resend, so end the connection.
                     e.CloseConnection = message.QualityOfServiceLevel != MqttQualityOfServiceLevel.AtMostOnce;
+                    MarkClosedByGateway(e.SessionItems, e.CloseConnection);
                     e.Response.ReasonCode = MqttPubAckReasonCode.UnspecifiedError;
                     break;
             }
@@ -357,6 +387,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
             LogPublishFailed(ex, e.ClientId);
             e.ProcessPublish = false;
             e.CloseConnection = e.ApplicationMessage.QualityOfServiceLevel != MqttQualityOfServiceLevel.AtMostOnce;
+            MarkClosedByGateway(e.SessionItems, e.CloseConnection);
         }
         finally
         {
@@ -391,6 +422,14 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
             clientId);
     }
 
+    private static void MarkClosedByGateway(System.Collections.IDictionary items, bool closing)
+    {
+        if (closing && items[IdentityKey] is BrokerSession session)
+        {
+            session.ClosedByGateway = true;
+        }
+    }
+
     private static Caller IdentityOf(System.Collections.IDictionary items) =>
         (items[IdentityKey] as BrokerSession)?.Identity ?? Caller.Anonymous;
 
@@ -405,6 +444,9 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Publish from client {ClientId} failed")]
     private partial void LogPublishFailed(Exception exception, string clientId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Device {DeviceId}'s connection closed, but it could not be marked offline; its silence will")]
+    private partial void LogClosedNotReported(Exception exception, string deviceId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping with {Count} messages still being handled; they are not acknowledged and will be sent again")]
     private partial void LogDrainTimedOut(int count);

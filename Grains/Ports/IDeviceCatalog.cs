@@ -10,6 +10,10 @@ public interface IDeviceCatalog
     ValueTask UpsertAsync(DeviceCatalogEntry entry, CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// A device's row in the catalog. <paramref name="WatchedBy"/> is the silo whose timer watches an online device's
+/// silence (<see cref="Orleans.Runtime.SiloAddress.ToParsableString"/>), null when the device is offline.
+/// </summary>
 public sealed record DeviceCatalogEntry(
     string DeviceId,
     string Name,
@@ -22,4 +26,5 @@ public sealed record DeviceCatalogEntry(
     bool Online,
     DateTimeOffset? LastSeen,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    string? WatchedBy = null);

@@ -87,6 +87,7 @@ public sealed class ClusterFixture : IAsyncLifetime
                 services.AddSingleton<ISensorHistorySink>(sp => sp.GetRequiredService<InMemorySensorHistory>());
                 services.AddSingleton<InMemoryDeviceCatalog>();
                 services.AddSingleton<IDeviceCatalog>(sp => sp.GetRequiredService<InMemoryDeviceCatalog>());
+                services.AddSingleton<IPresenceWatchList>(sp => sp.GetRequiredService<InMemoryDeviceCatalog>());
                 services.AddOptions<Silo.Configuration.AuditOptions>();
                 services.AddSingleton<InMemoryLifecycleAudit>();
                 services.AddSingleton<ILifecycleAudit>(sp => sp.GetRequiredService<InMemoryLifecycleAudit>());

@@ -15,25 +15,43 @@ namespace Orleans.IoT.Silo.Adapters.Postgres;
 /// stored. On shutdown it writes what is queued, for as long as the host gives it.
 /// </summary>
 public sealed partial class PostgresDeviceCatalog(NpgsqlDataSource dataSource, ILogger<PostgresDeviceCatalog> logger)
-    : IDeviceCatalog, IHostedService
+    : IDeviceCatalog, IPresenceWatchList, IHostedService
 {
     /// <summary>Entries per statement: a few hundred kilobytes of parameters at most.</summary>
     private const int MaxBatchSize = 1000;
 
     /// <summary>
-    /// Every entry of a batch as twelve arrays, unnested into rows; the batch holds one entry per device, since
+    /// Every entry of a batch as thirteen arrays, unnested into rows; the batch holds one entry per device, since
     /// <c>ON CONFLICT DO UPDATE</c> may not touch a row twice in one statement.
     /// </summary>
     private const string UpsertBatch = """
         INSERT INTO devices (device_id, name, type, firmware_version, hardware_version, location, capabilities,
-                             active, online, last_seen, created_at, updated_at)
+                             active, online, last_seen, created_at, updated_at, watched_by)
         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[],
-                             $8::boolean[], $9::boolean[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[])
+                             $8::boolean[], $9::boolean[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $13::text[])
         ON CONFLICT (device_id) DO UPDATE SET
             name = excluded.name, type = excluded.type, firmware_version = excluded.firmware_version,
             hardware_version = excluded.hardware_version, location = excluded.location,
             capabilities = excluded.capabilities, active = excluded.active, online = excluded.online,
-            last_seen = excluded.last_seen, updated_at = excluded.updated_at
+            last_seen = excluded.last_seen, updated_at = excluded.updated_at, watched_by = excluded.watched_by
+        """;
+
+    /// <summary>The distinct watchers of online devices, one index probe each (a loose index scan), not a scan of the fleet.</summary>
+    private const string SelectWatchers = """
+        WITH RECURSIVE watcher AS (
+            (SELECT watched_by FROM devices WHERE online AND watched_by IS NOT NULL ORDER BY watched_by LIMIT 1)
+            UNION ALL
+            SELECT (SELECT d.watched_by FROM devices d
+                    WHERE d.online AND d.watched_by > watcher.watched_by ORDER BY d.watched_by LIMIT 1)
+            FROM watcher WHERE watcher.watched_by IS NOT NULL
+        )
+        SELECT watched_by FROM watcher WHERE watched_by IS NOT NULL
+        """;
+
+    private const string SelectWatchedBy = """
+        SELECT device_id FROM devices
+        WHERE online AND watched_by = $1 AND device_id > $2
+        ORDER BY watched_by, device_id LIMIT $3
         """;
 
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(100);
@@ -61,6 +79,33 @@ public sealed partial class PostgresDeviceCatalog(NpgsqlDataSource dataSource, I
         _queued[entry.DeviceId] = entry;
         _wake.Writer.TryWrite(true);
         return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask<IReadOnlyList<string>> WatchersAsync(CancellationToken cancellationToken)
+    {
+        await using var select = dataSource.CreateCommand(SelectWatchers);
+        return await ReadIdsAsync(select, cancellationToken);
+    }
+
+    public async ValueTask<IReadOnlyList<string>> WatchedByAsync(string watcher, string? afterDeviceId, int limit, CancellationToken cancellationToken)
+    {
+        await using var select = dataSource.CreateCommand(SelectWatchedBy);
+        select.Parameters.Add(new NpgsqlParameter<string> { TypedValue = watcher });
+        select.Parameters.Add(new NpgsqlParameter<string> { TypedValue = afterDeviceId ?? string.Empty });
+        select.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        return await ReadIdsAsync(select, cancellationToken);
+    }
+
+    private static async Task<IReadOnlyList<string>> ReadIdsAsync(NpgsqlCommand select, CancellationToken cancellationToken)
+    {
+        var ids = new List<string>();
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -247,6 +292,7 @@ public sealed partial class PostgresDeviceCatalog(NpgsqlDataSource dataSource, I
         var lastSeen = new DateTime?[count];
         var createdAt = new DateTime[count];
         var updatedAt = new DateTime[count];
+        var watchedBy = new string?[count];
         for (var i = 0; i < count; i++)
         {
             var entry = entries[i];
@@ -262,6 +308,7 @@ public sealed partial class PostgresDeviceCatalog(NpgsqlDataSource dataSource, I
             lastSeen[i] = entry.LastSeen?.UtcDateTime;
             createdAt[i] = entry.CreatedAt.UtcDateTime;
             updatedAt[i] = entry.UpdatedAt.UtcDateTime;
+            watchedBy[i] = entry.WatchedBy;
         }
 
         _connection ??= await dataSource.OpenConnectionAsync(cancellationToken);
@@ -278,6 +325,7 @@ public sealed partial class PostgresDeviceCatalog(NpgsqlDataSource dataSource, I
         upsert.Parameters.Add(new NpgsqlParameter<DateTime?[]> { TypedValue = lastSeen });
         upsert.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = createdAt });
         upsert.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = updatedAt });
+        upsert.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = watchedBy });
         await upsert.ExecuteNonQueryAsync(cancellationToken);
     }
 

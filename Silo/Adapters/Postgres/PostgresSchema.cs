@@ -63,6 +63,12 @@ public static class PostgresSchema
             -- One device's entries in a time range, oldest first, read up to a limit without a sort.
             CREATE INDEX lifecycle_audit_device_at ON lifecycle_audit (device_id, at, seq);
             """),
+        (4, """
+            -- The silo whose timer watches an online device's silence: when that silo dies, its devices are found here
+            -- (one index probe per silo) and their grains woken on a live one. Only online rows are indexed.
+            ALTER TABLE devices ADD COLUMN watched_by text;
+            CREATE INDEX devices_watched_by ON devices (watched_by, device_id) WHERE online;
+            """),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

@@ -129,6 +129,10 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
         if (State.Online)
         {
             _presenceMetrics.WentOffline(); // counted by the silo that activates it next
+
+            // Its timer ends here, while the silo may live on (Orleans deactivates the grains whose directory partition
+            // was on a silo that died): the catalog says no one watches it, and PresenceRecovery wakes it again.
+            await _catalog.UpsertAsync(CatalogEntry() with { WatchedBy = DeviceCatalogEntry.Unwatched }, cancellationToken);
         }
 
         if (!_unsavedChanges)

@@ -10,7 +10,9 @@ namespace Orleans.IoT.Grains;
 /// Keeps presence true when a silo dies. An online device's silence is watched by a timer in its grain, and the
 /// catalog records which silo that is; when a silo is gone from the cluster (dead, or not a member at all, as after a
 /// restart of the whole cluster), one live silo — the lowest-addressed active one — wakes the grains of the devices it
-/// watched, which re-arm their timers on a live silo (from the stored last_seen) and take over the catalog row.
+/// watched, which re-arm their timers on a live silo (from the stored last_seen) and take over the catalog row. So it
+/// does for the devices whose grain was deactivated while online (recorded as unwatched): Orleans deactivates the
+/// grains whose directory partition was on the dead silo, on every silo.
 /// Checked when the membership changes and every <see cref="PresenceOptions.RecoveryCheckSeconds"/>; costs nothing
 /// per device while no silo dies (no reminder per device, no scan of the fleet: one index probe per watching silo).
 /// </summary>
@@ -28,6 +30,8 @@ public sealed partial class PresenceRecovery(
     /// <summary>Grains woken at once: enough to keep the silos busy, few enough not to crowd out devices' messages.</summary>
     private const int Concurrency = 64;
 
+    private static readonly TimeSpan AfterMembershipChange = TimeSpan.FromSeconds(1);
+
     /// <summary>Completed by a membership change, to check at once rather than at the next interval.</summary>
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -35,6 +39,7 @@ public sealed partial class PresenceRecovery(
     {
         var interval = TimeSpan.FromSeconds(options.Value.RecoveryCheckSeconds);
         var membershipChanged = WatchMembershipAsync(stoppingToken);
+        var lookAgainSoon = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -46,9 +51,11 @@ public sealed partial class PresenceRecovery(
                 LogCheckFailed(ex);
             }
 
-            // Whichever comes first: the next membership change or the interval.
+            // Whichever comes first: the next membership change or the interval. After a change, look again shortly:
+            // the grains Orleans deactivates because of it record themselves unwatched a moment later.
             var wake = _wake;
-            await Task.WhenAny(wake.Task, Task.Delay(interval, stoppingToken));
+            await Task.WhenAny(wake.Task, Task.Delay(lookAgainSoon ? AfterMembershipChange : interval, stoppingToken));
+            lookAgainSoon = wake.Task.IsCompleted;
             Interlocked.CompareExchange(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), wake);
         }
 
@@ -88,15 +95,20 @@ public sealed partial class PresenceRecovery(
         }
     }
 
-    /// <summary>Alive: a member that is not dead (a silo shutting down still has its grains, and wakes none of them twice).</summary>
+    /// <summary>Alive: a member that is not dead (a silo shutting down still has its grains); <see cref="DeviceCatalogEntry.Unwatched"/> is not.</summary>
     private static bool IsAlive(ClusterMembershipSnapshot snapshot, string watcher)
     {
+        if (watcher == DeviceCatalogEntry.Unwatched)
+        {
+            return false;
+        }
+
         SiloAddress address;
         try
         {
             address = SiloAddress.FromParsableString(watcher);
         }
-        catch (FormatException)
+        catch (Exception ex) when (ex is FormatException or ArgumentException or IndexOutOfRangeException)
         {
             return false;
         }

@@ -12,7 +12,8 @@ public interface IDeviceCatalog
 
 /// <summary>
 /// A device's row in the catalog. <paramref name="WatchedBy"/> is the silo whose timer watches an online device's
-/// silence (<see cref="Orleans.Runtime.SiloAddress.ToParsableString"/>), null when the device is offline.
+/// silence (<see cref="Orleans.Runtime.SiloAddress.ToParsableString"/>), <see cref="Unwatched"/> when its grain was
+/// deactivated while it was online, null when the device is offline.
 /// </summary>
 public sealed record DeviceCatalogEntry(
     string DeviceId,
@@ -27,4 +28,8 @@ public sealed record DeviceCatalogEntry(
     DateTimeOffset? LastSeen,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    string? WatchedBy = null);
+    string? WatchedBy = null)
+{
+    /// <summary>The watcher of an online device whose grain is not active anywhere.</summary>
+    public const string Unwatched = "";
+}

@@ -89,19 +89,41 @@ public sealed class SiloDeathPresenceTests(TwoSiloClusterFixture fixture) : ICla
         await fixture.Cluster.KillSiloAsync(victim);
 
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(TwoSiloClusterFixture.OfflineAfterSeconds + 15);
-        while (onVictim.Any(id => OfflineAt(id) is null) && DateTime.UtcNow < deadline)
+        while (heardAt.Keys.Any(id => OfflineAt(id) is null) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(100);
         }
 
-        foreach (var id in onVictim)
+        // All of them: Orleans also deactivates the survivor's grains whose directory partition was on the killed silo.
+        foreach (var id in heardAt.Keys)
         {
             var offlineAt = OfflineAt(id);
-            Assert.True(offlineAt is not null, $"device {id}, watched by the killed silo, was never marked offline");
+            Assert.True(offlineAt is not null, $"device {id} ({(onVictim.Contains(id) ? "watched by the killed silo" : "watched by the survivor")}) was never marked offline");
             var silentFor = Stopwatch.GetElapsedTime(heardAt[id], offlineAt.Value);
             Assert.InRange(silentFor.TotalSeconds, TwoSiloClusterFixture.OfflineAfterSeconds - 0.5, TwoSiloClusterFixture.OfflineAfterSeconds + 5);
             Assert.False(fixture.Catalog.Find(id)!.Online);
         }
+    }
+
+    [Fact]
+    public async Task A_device_whose_grain_is_deactivated_while_online_is_woken_and_still_marked_offline_on_time()
+    {
+        var id = $"dev-{Guid.NewGuid():N}";
+        var device = fixture.Cluster.Client.GetGrain<IDeviceGrain>(id);
+        Assert.True((await device.Register(new RegisterRequest("Sensor", "thermometer", "1.0", null, null, []), Caller.Provisioning)).Result.IsOk);
+        var heardAt = Stopwatch.GetTimestamp();
+
+        await device.Cast<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(TwoSiloClusterFixture.OfflineAfterSeconds + 15);
+        while (OfflineAt(id) is null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        var offlineAt = OfflineAt(id);
+        Assert.True(offlineAt is not null, "the device was never marked offline");
+        Assert.InRange(Stopwatch.GetElapsedTime(heardAt, offlineAt.Value).TotalSeconds, TwoSiloClusterFixture.OfflineAfterSeconds - 0.5, TwoSiloClusterFixture.OfflineAfterSeconds + 5);
     }
 
     private long? OfflineAt(string deviceId) =>

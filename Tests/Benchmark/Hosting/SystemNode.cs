@@ -12,16 +12,20 @@ public sealed class SystemNode : IAsyncDisposable
 {
     public const string OperatorName = "bench";
 
-    private SystemNode(ChildProcess process, int mqttPort, string operatorKey)
+    private SystemNode(ChildProcess process, int mqttPort, int siloPort, string operatorKey)
     {
         Process = process;
         MqttPort = mqttPort;
+        SiloPort = siloPort;
         OperatorKey = operatorKey;
     }
 
     public ChildProcess Process { get; }
 
     public int MqttPort { get; }
+
+    /// <summary>The silo's port, part of its address (<c>127.0.0.1:port@generation</c>).</summary>
+    public int SiloPort { get; }
 
     public string OperatorKey { get; }
 
@@ -61,18 +65,19 @@ public sealed class SystemNode : IAsyncDisposable
         }
 
         var mqttPort = FreePort();
+        var siloPort = FreePort();
         var operatorKey = Convert.ToHexString(Guid.NewGuid().ToByteArray());
         var arguments = new List<string> { dll };
         arguments.AddRange(Settings(options, runId, extra));
         arguments.AddRange(
         [
             $"--Mqtt:Port={mqttPort}", "--Mqtt:BindAddress=127.0.0.1",
-            $"--Orleans:SiloPort={FreePort()}", $"--Orleans:GatewayPort={FreePort()}",
+            $"--Orleans:SiloPort={siloPort}", $"--Orleans:GatewayPort={FreePort()}",
             $"--Urls=http://127.0.0.1:{FreePort()}",
             $"--Auth:Operators:{OperatorName}={operatorKey}",
         ]);
         var process = ChildProcess.Start("node", "dotnet", arguments);
-        var node = new SystemNode(process, mqttPort, operatorKey);
+        var node = new SystemNode(process, mqttPort, siloPort, operatorKey);
         try
         {
             await process.WaitForPortAsync(mqttPort, TimeSpan.FromSeconds(60));

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.IoT.Gateway.Handlers;
 using Orleans.IoT.Gateway.Messaging;
+using Orleans.IoT.Gateway.RateLimiting;
 using Orleans.IoT.Gateway.Routing;
 using Orleans.Runtime;
 
@@ -85,13 +86,14 @@ public sealed class MessageDispatcherTests
     private static InboundMessage Message() =>
         new("iot/devices/data/dev-1/temperature", "{}"u8.ToArray(), 1, Caller.Anonymous, SessionId: "client-1");
 
-    private static (MessageDispatcher Dispatcher, RecordingPublisher Outbound) Dispatcher(MessageHandler handler)
+    private static (MessageDispatcher Dispatcher, RecordingPublisher Outbound) Dispatcher(MessageHandler handler, ErrorPublicationBudget? errorBudget = null)
     {
         var router = DeviceRoutes.CreateRouter();
         router.Group("iot/devices", [], devices => devices.On("data/{device_id}/{sensor_type}", handler, qos: 1, name: "data"));
         var outbound = new RecordingPublisher();
         var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
-        var dispatcher = new MessageDispatcher(router, outbound, new FailureClassifier(), TimeProvider.System, new GatewayMetrics(meters), NullLogger<MessageDispatcher>.Instance);
+        var dispatcher = new MessageDispatcher(
+            router, outbound, errorBudget ?? new ErrorPublicationBudget(100, TimeSpan.FromSeconds(60), TimeProvider.System), new FailureClassifier(), TimeProvider.System, new GatewayMetrics(meters), NullLogger<MessageDispatcher>.Instance);
         return (dispatcher, outbound);
     }
 

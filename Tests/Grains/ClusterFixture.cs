@@ -11,9 +11,10 @@ using Orleans.TestingHost;
 namespace Orleans.IoT.Tests.Grains;
 
 /// <summary>One in-process silo shared by the grain tests, with in-memory ports the tests can inspect.</summary>
-public sealed class ClusterFixture : IAsyncLifetime
+public class ClusterFixture : IAsyncLifetime
 {
     public const int RateLimit = 25;
+    public const int RegistrationLimit = 5;
     public const int OfflineAfterSeconds = 2;
     public const int MaxQueuedCommands = 3;
     public const int FirmwareTimeoutSeconds = 3;
@@ -77,6 +78,7 @@ public sealed class ClusterFixture : IAsyncLifetime
                 {
                     ["RateLimit:MaxMessages"] = RateLimit.ToString(),
                     ["RateLimit:WindowSeconds"] = "60",
+                    ["RateLimit:MaxRegistrationsPerDevice"] = RegistrationLimit.ToString(),
                     ["Presence:OfflineAfterSeconds"] = OfflineAfterSeconds.ToString(),
                     ["Commands:MaxQueuedPerDevice"] = MaxQueuedCommands.ToString(),
                     ["Firmware:TimeoutSeconds"] = FirmwareTimeoutSeconds.ToString(),
@@ -94,6 +96,7 @@ public sealed class ClusterFixture : IAsyncLifetime
                 services.AddSingleton<RecordingEventPublisher>();
                 services.AddSingleton<IDeviceEventPublisher>(sp => sp.GetRequiredService<RecordingEventPublisher>());
                 services.AddSingleton<IDeviceOutbound>(sp => sp.GetRequiredService<RecordingEventPublisher>());
+                ConfigureServices(services);
             });
         });
         _cluster = builder.Build();
@@ -106,6 +109,11 @@ public sealed class ClusterFixture : IAsyncLifetime
         {
             await _cluster.DisposeAsync();
         }
+    }
+
+    /// <summary>What a derived fixture changes in the silo's services, after the common ones.</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
     }
 
     private T Service<T>()

@@ -6,6 +6,7 @@ using Orleans.IoT.Gateway.Configuration;
 using Orleans.IoT.Gateway.Handlers;
 using Orleans.IoT.Gateway.Messaging;
 using Orleans.IoT.Gateway.Middleware;
+using Orleans.IoT.Gateway.RateLimiting;
 using Orleans.IoT.Gateway.Security;
 using Orleans.IoT.Gateway.Transport;
 
@@ -24,11 +25,15 @@ public static class GatewayServiceCollectionExtensions
         services.AddOptions<ValidationOptions>().Bind(configuration.GetSection(ValidationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DisconnectPresenceOptions>().Bind(configuration.GetSection(DisconnectPresenceOptions.Section));
         services.AddOptions<DeviceServerConfigOptions>().Bind(configuration.GetSection(DeviceServerConfigOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<GatewayRateLimitOptions>().Bind(configuration.GetSection(GatewayRateLimitOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddMetrics();
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<OperatorDirectory>();
         services.AddSingleton<DeviceGrains>();
+        services.AddSingleton<RegistrationRateLimiter>();
+        services.AddSingleton<ErrorPublicationBudget>();
+        services.AddSingleton<RateLimitedDevices>();
         services.AddSingleton<DeviceHandlers>();
         services.AddSingleton<CommandHandlers>();
         services.AddSingleton<ConfigHandlers>();
@@ -45,6 +50,9 @@ public static class GatewayServiceCollectionExtensions
                     new PayloadLimitMiddleware(mqtt.MaxPayloadBytes),
                     new JsonObjectMiddleware(),
                     new AuthenticationMiddleware(sp.GetRequiredService<OperatorDirectory>()),
+                ],
+                [
+                    new RateLimitedDevicesMiddleware(sp.GetRequiredService<RateLimitedDevices>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<GatewayMetrics>()),
                 ]);
         });
         services.TryAddSingleton(new FailureClassifier());

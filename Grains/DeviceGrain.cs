@@ -38,7 +38,6 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
     private readonly WriteBehindOptions _writeBehind;
     private readonly ILogger<DeviceGrain> _logger;
     private readonly ILocalSiloDetails _silo;
-    private FixedWindowRateLimiter _rateLimiter;
     private IGrainTimer? _offlineTimer;
     private IGrainTimer? _writeBehindTimer;
     private bool _unsavedChanges;
@@ -155,6 +154,11 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
     public async Task<RegisterResult> Register(RegisterRequest request, Caller caller, CancellationToken cancellationToken)
     {
         var now = Now();
+        if (CountRegistrationAttempt() is { } rateLimited)
+        {
+            return new RegisterResult(rateLimited, null, now);
+        }
+
         var isRenewal = State.Registered;
         if (isRenewal && !caller.IsOperator && !DeviceToken.Matches(caller.DeviceToken, State.TokenHash))
         {
@@ -355,11 +359,12 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
 
     /// <summary>
     /// Whether the device is registered. An unregistered device's grain (a look-up of a random client id or device id,
-    /// say) leaves memory as soon as it is idle instead of staying active until collected.
+    /// say) leaves memory as soon as it is idle instead of staying active until collected, unless it is counting
+    /// registration attempts: leaving would reset that count.
     /// </summary>
     private bool IsRegisteredOrLeave()
     {
-        if (!State.Registered && !_unsavedChanges)
+        if (!State.Registered && !_unsavedChanges && !CountsRegistrationAttempts)
         {
             DeactivateOnIdle();
         }
@@ -400,19 +405,6 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
         return caller.DeviceToken is null
             ? DeviceResult.Refused(ErrorCodes.Unauthorized, "this message needs the device's auth_token")
             : DeviceResult.Refused(ErrorCodes.Unauthorized, "auth_token is not valid for this device");
-    }
-
-    /// <summary><see cref="Authorize"/>, then the per-device rate limit.</summary>
-    private DeviceResult? Admit(Caller caller)
-    {
-        if (Authorize(caller) is { } refused)
-        {
-            return refused;
-        }
-
-        return _rateLimiter.TryAcquire(Now(), _rateLimit.MaxMessages, _rateLimit.WindowSeconds) is { } retryAfter
-            ? DeviceResult.Refused(ErrorCodes.RateLimited, $"more than {_rateLimit.MaxMessages} messages in {_rateLimit.WindowSeconds} s", Math.Ceiling(retryAfter))
-            : null;
     }
 
     /// <summary>

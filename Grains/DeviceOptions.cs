@@ -15,13 +15,20 @@ public sealed class PresenceOptions
     public int RecoveryCheckSeconds { get; set; } = 5;
 }
 
-/// <summary><c>RateLimit:*</c> settings: at most <see cref="MaxMessages"/> per device per window.</summary>
+/// <summary>
+/// <c>RateLimit:*</c> settings the device grain enforces: per device and window, at most <see cref="MaxMessages"/>
+/// messages and <see cref="MaxRegistrationsPerDevice"/> registration attempts.
+/// </summary>
 public sealed class RateLimitOptions
 {
     public const string Section = "RateLimit";
 
     [Range(1, int.MaxValue)]
     public int MaxMessages { get; set; } = 1000;
+
+    /// <summary>Registration attempts for one device id, refused ones included: it bounds token guessing and re-registration loops.</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxRegistrationsPerDevice { get; set; } = 10;
 
     [Range(1, 86_400)]
     public int WindowSeconds { get; set; } = 60;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Orleans.IoT.Gateway.Configuration;
 using Orleans.IoT.Gateway.Messaging;
+using Orleans.IoT.Gateway.RateLimiting;
 using Orleans.IoT.Gateway.Routing;
 
 namespace Orleans.IoT.Gateway.Handlers;
@@ -12,6 +13,8 @@ public sealed class DeviceHandlers(
     IDeviceSessions sessions,
     IOptions<DeviceServerConfigOptions> serverConfig,
     IOptions<ValidationOptions> validation,
+    RegistrationRateLimiter registrationsPerClient,
+    GatewayMetrics metrics,
     TimeProvider clock)
 {
     private readonly double _maxClockSkewSeconds = validation.Value.MaxClockSkewSeconds;
@@ -23,10 +26,22 @@ public sealed class DeviceHandlers(
             return MessageResult.Refused(ErrorCodes.ValidationFailed, error);
         }
 
+        // Counted once the request would reach the grain: that call is what the limit spares. Operators are not limited.
+        if (!context.Caller.IsOperator && context.Message.SessionId is { } clientId && registrationsPerClient.TryAcquire(clientId) is { } retryAfter)
+        {
+            metrics.RateLimited(GatewayMetrics.RegistrationsPerClientLimit, atGateway: true);
+            return MessageResult.Refused(ErrorCodes.RateLimited, "this client asked for too many registrations", retryAfter);
+        }
+
         var deviceId = context.DeviceId!;
         var outcome = await Device(deviceId).Register(request, context.Caller, context.CancellationToken);
         if (!outcome.Result.IsOk)
         {
+            if (outcome.Result.ErrorCode == ErrorCodes.RateLimited)
+            {
+                metrics.RateLimited(GatewayMetrics.RegistrationsPerDeviceLimit, atGateway: false);
+            }
+
             return Refused(outcome.Result);
         }
 

@@ -5,11 +5,20 @@ namespace Orleans.IoT.Gateway.Messaging;
 
 /// <summary>
 /// The gateway's instruments: messages by route and outcome, handling time, connections, packets refused for their
-/// size and CONNECTs refused for their rate.
+/// size, CONNECTs refused for their rate, messages refused by a rate limit, and refusals not copied to an errors topic.
 /// </summary>
 public sealed class GatewayMetrics : IDisposable
 {
     public const string MeterName = "Orleans.IoT.Gateway";
+
+    /// <summary>The <c>limit</c> of <c>rate_limited</c>: a device's messages (<c>RateLimit:MaxMessages</c>).</summary>
+    public const string MessagesLimit = "messages";
+
+    /// <summary>The <c>limit</c> of <c>rate_limited</c>: registration attempts per device id (<c>RateLimit:MaxRegistrationsPerDevice</c>).</summary>
+    public const string RegistrationsPerDeviceLimit = "registrations_per_device";
+
+    /// <summary>The <c>limit</c> of <c>rate_limited</c>: registrations per MQTT client (<c>RateLimit:MaxRegistrationsPerClient</c>).</summary>
+    public const string RegistrationsPerClientLimit = "registrations_per_client";
 
     private readonly Meter _meter;
     private readonly Counter<long> _messages;
@@ -17,6 +26,8 @@ public sealed class GatewayMetrics : IDisposable
     private readonly UpDownCounter<long> _connections;
     private readonly Counter<long> _packetsTooLarge;
     private readonly Counter<long> _connectsRateLimited;
+    private readonly Counter<long> _rateLimited;
+    private readonly Counter<long> _errorsUnpublished;
 
     public GatewayMetrics(IMeterFactory meterFactory)
     {
@@ -26,6 +37,8 @@ public sealed class GatewayMetrics : IDisposable
         _connections = _meter.CreateUpDownCounter<long>("connections", "{connection}", "Open MQTT connections");
         _packetsTooLarge = _meter.CreateCounter<long>("packets.too_large", "{packet}", "Packets over the maximum packet size, refused unread (each ends its connection)");
         _connectsRateLimited = _meter.CreateCounter<long>("connects.rate_limited", "{connect}", "CONNECTs refused for exceeding the rate per client id");
+        _rateLimited = _meter.CreateCounter<long>("rate_limited", "{message}", "Messages refused rate_limited, by limit and by where: the device grain, or the gateway without a grain call");
+        _errorsUnpublished = _meter.CreateCounter<long>("errors.unpublished", "{message}", "Refusals not copied to their device's errors topic, its budget for the window spent");
     }
 
     public void MessageHandled(string route, MessageResult result, TimeSpan elapsed)
@@ -43,6 +56,12 @@ public sealed class GatewayMetrics : IDisposable
     public void PacketTooLarge() => _packetsTooLarge.Add(1);
 
     public void ConnectRateLimited() => _connectsRateLimited.Add(1);
+
+    /// <summary>A message refused by <paramref name="limit"/>: at the gateway, or by the device grain.</summary>
+    public void RateLimited(string limit, bool atGateway) =>
+        _rateLimited.Add(1, new KeyValuePair<string, object?>("limit", limit), new KeyValuePair<string, object?>("at", atGateway ? "gateway" : "grain"));
+
+    public void ErrorUnpublished() => _errorsUnpublished.Add(1);
 
     public void Dispose() => _meter.Dispose();
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Orleans.IoT.Gateway.Handlers;
+using Orleans.IoT.Gateway.RateLimiting;
 using Orleans.IoT.Gateway.Routing;
 using Orleans.IoT.Gateway.Security;
 
@@ -8,11 +9,13 @@ namespace Orleans.IoT.Gateway.Messaging;
 /// <summary>
 /// Runs one inbound message through the router and its route's pipeline, then tells the sender what
 /// became of it: refusals on the device's error topic (or <c>register/error</c>), and the result or
-/// error on an MQTT 5 response topic. The transport turns the returned result into an acknowledgement.
+/// error on an MQTT 5 response topic. The transport turns the returned result into an acknowledgement. Copies on a
+/// device's error topics are bounded per device (<see cref="ErrorPublicationBudget"/>); the Response Topic reply is not.
 /// </summary>
 public sealed partial class MessageDispatcher(
     TopicRouter router,
     IOutboundPublisher outbound,
+    ErrorPublicationBudget errorBudget,
     FailureClassifier failures,
     TimeProvider clock,
     GatewayMetrics metrics,
@@ -93,10 +96,18 @@ public sealed partial class MessageDispatcher(
                 var deviceId = match.Values["device_id"];
                 if (deviceId is not null && router.IsValid("device_id", deviceId))
                 {
-                    var topic = match.Route?.Name == DeviceRoutes.Register
-                        ? OutboundTopics.RegisterError(deviceId)
-                        : OutboundTopics.Errors(deviceId);
-                    await outbound.PublishAsync(new OutboundMessage(topic, error, 1));
+                    var fromItsOwnSession = message.Session.Kind == CallerKind.Device && message.Session.Name == deviceId;
+                    if (errorBudget.TryTake(deviceId, fromItsOwnSession))
+                    {
+                        var topic = match.Route?.Name == DeviceRoutes.Register
+                            ? OutboundTopics.RegisterError(deviceId)
+                            : OutboundTopics.Errors(deviceId);
+                        await outbound.PublishAsync(new OutboundMessage(topic, error, 1));
+                    }
+                    else
+                    {
+                        metrics.ErrorUnpublished();
+                    }
                 }
             }
 

@@ -64,6 +64,7 @@ public sealed class DurableNodeFixture : NodeFixture
                 $"--Postgres:ConnectionString={Through(PostgresProxy)}",
                 $"--Orleans:ServiceId={_serviceId}",
                 $"--Orleans:ClusterId={_serviceId}",
+                "--RateLimit:MaxRegistrationsPerClient=1000000", // a fleet's registrations at once come from a few provisioning clients here
             ];
         }
     }

@@ -11,9 +11,10 @@ using Orleans.TestingHost;
 namespace Orleans.IoT.Tests.Grains;
 
 /// <summary>One in-process silo shared by the grain tests, with in-memory ports the tests can inspect.</summary>
-public sealed class ClusterFixture : IAsyncLifetime
+public class ClusterFixture : IAsyncLifetime
 {
     public const int RateLimit = 25;
+    public const int RegistrationLimit = 5;
     public const int OfflineAfterSeconds = 2;
     public const int MaxQueuedCommands = 3;
     public const int FirmwareTimeoutSeconds = 3;
@@ -77,6 +78,7 @@ public sealed class ClusterFixture : IAsyncLifetime
                 {
                     ["RateLimit:MaxMessages"] = RateLimit.ToString(),
                     ["RateLimit:WindowSeconds"] = "60",
+                    ["RateLimit:MaxRegistrationsPerDevice"] = RegistrationLimit.ToString(),
                     ["Presence:OfflineAfterSeconds"] = OfflineAfterSeconds.ToString(),
                     // One silo, which never sees another die: its tests deactivate online grains themselves and count what
                     // follows, so recovery's waking of them (TwoSiloClusterFixture's tests) stays out of the way.
@@ -98,6 +100,7 @@ public sealed class ClusterFixture : IAsyncLifetime
                 services.AddSingleton<RecordingEventPublisher>();
                 services.AddSingleton<IDeviceEventPublisher>(sp => sp.GetRequiredService<RecordingEventPublisher>());
                 services.AddSingleton<IDeviceOutbound>(sp => sp.GetRequiredService<RecordingEventPublisher>());
+                ConfigureServices(services);
             });
         });
         _cluster = builder.Build();
@@ -110,6 +113,11 @@ public sealed class ClusterFixture : IAsyncLifetime
         {
             await _cluster.DisposeAsync();
         }
+    }
+
+    /// <summary>What a derived fixture changes in the silo's services, after the common ones.</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
     }
 
     private T Service<T>()

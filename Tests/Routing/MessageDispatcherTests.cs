@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.IoT.Gateway.Handlers;
 using Orleans.IoT.Gateway.Messaging;
+using Orleans.IoT.Gateway.RateLimiting;
 using Orleans.IoT.Gateway.Routing;
 using Orleans.Runtime;
 
@@ -82,16 +83,39 @@ public sealed class MessageDispatcherTests
         Assert.Equal("dev-1", reply.OnlyForSession);
     }
 
+    [Fact]
+    public async Task Refusals_are_copied_to_the_errors_topic_within_the_devices_budget_and_replied_to_every_time()
+    {
+        var (dispatcher, outbound) = Dispatcher(_ => ValueTask.FromResult(MessageResult.Refused(ErrorCodes.Unauthorized, "no")), new ErrorPublicationBudget(3, TimeSpan.FromSeconds(60), TimeProvider.System));
+        var anonymous = Message() with { ResponseTopic = "iot/devices/dev-1/register/response" };
+        var own = Message() with { Session = Caller.Device("dev-1", "t"), SessionId = "dev-1", ResponseTopic = "iot/devices/dev-1/replies" };
+
+        for (var i = 0; i < 50; i++)
+        {
+            Assert.Equal(ErrorCodes.Unauthorized, (await dispatcher.DispatchAsync(anonymous)).ErrorCode);
+        }
+
+        for (var i = 0; i < 5; i++)
+        {
+            await dispatcher.DispatchAsync(own);
+        }
+
+        Assert.Equal(6, outbound.Published.Count(m => m.Topic == "iot/devices/dev-1/errors")); // 3 for others, 3 for the device's own session
+        Assert.Equal(50, outbound.Published.Count(m => m.Topic == "iot/devices/dev-1/register/response"));
+        Assert.Equal(5, outbound.Published.Count(m => m.Topic == "iot/devices/dev-1/replies"));
+    }
+
     private static InboundMessage Message() =>
         new("iot/devices/data/dev-1/temperature", "{}"u8.ToArray(), 1, Caller.Anonymous, SessionId: "client-1");
 
-    private static (MessageDispatcher Dispatcher, RecordingPublisher Outbound) Dispatcher(MessageHandler handler)
+    private static (MessageDispatcher Dispatcher, RecordingPublisher Outbound) Dispatcher(MessageHandler handler, ErrorPublicationBudget? errorBudget = null)
     {
         var router = DeviceRoutes.CreateRouter();
         router.Group("iot/devices", [], devices => devices.On("data/{device_id}/{sensor_type}", handler, qos: 1, name: "data"));
         var outbound = new RecordingPublisher();
         var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
-        var dispatcher = new MessageDispatcher(router, outbound, new FailureClassifier(), TimeProvider.System, new GatewayMetrics(meters), NullLogger<MessageDispatcher>.Instance);
+        var dispatcher = new MessageDispatcher(
+            router, outbound, errorBudget ?? new ErrorPublicationBudget(100, TimeSpan.FromSeconds(60), TimeProvider.System), new FailureClassifier(), TimeProvider.System, new GatewayMetrics(meters), NullLogger<MessageDispatcher>.Instance);
         return (dispatcher, outbound);
     }
 

@@ -1,0 +1,28 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Orleans.IoT.Grains.Alerts;
+
+/// <summary>
+/// <c>Alerts:Rules</c>: the alert rules the fleet starts with (<see cref="AlertRuleValidation.DefaultRule"/> when none
+/// is configured). They seed the rules grain until an operator sets others; a bad rule stops start-up, named.
+/// </summary>
+public sealed class AlertOptions : IValidatableObject
+{
+    public const string Section = "Alerts";
+
+    public List<AlertRule> Rules { get; set; } = [];
+
+    /// <summary>The configured rules, accepted; start-up has checked them.</summary>
+    public IReadOnlyList<AlertRule> AcceptedRules() =>
+        AlertRuleValidation.TryAccept(Configured, AlertRuleValidation.ConfigurationPrefix, out var accepted, out var problems)
+            ? accepted
+            : throw new InvalidOperationException("invalid alert rules: " + string.Join("; ", problems));
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        AlertRuleValidation.TryAccept(Configured, AlertRuleValidation.ConfigurationPrefix, out _, out var problems);
+        return problems.Select(problem => new ValidationResult(problem, [nameof(Rules)]));
+    }
+
+    private IReadOnlyList<AlertRule> Configured => Rules.Count > 0 ? Rules : [AlertRuleValidation.DefaultRule];
+}

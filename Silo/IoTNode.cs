@@ -37,6 +37,7 @@ public static class IoTNode
         var history = Bind<HistoryOptions>(configuration, HistoryOptions.Section, problems);
         Bind<AuditOptions>(configuration, AuditOptions.Section, problems);
         Bind<AlertOptions>(configuration, AlertOptions.Section, problems);
+        problems.AddRange(AlertOptions.UnreadableRules(configuration));
         Bind<AlertStoreOptions>(configuration, AlertStoreOptions.Section, problems);
         Bind<GatewayHostOptions>(configuration, GatewayHostOptions.Section, problems);
         var redisOptions = Bind<RedisOptions>(configuration, RedisOptions.Section, problems);

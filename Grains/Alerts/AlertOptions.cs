@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
 
 namespace Orleans.IoT.Grains.Alerts;
 
@@ -22,6 +23,26 @@ public sealed class AlertOptions : IValidatableObject
     {
         AlertRuleValidation.TryAccept(Configured, AlertRuleValidation.ConfigurationPrefix, out _, out var problems);
         return problems.Select(problem => new ValidationResult(problem, [nameof(Rules)]));
+    }
+
+    /// <summary>
+    /// The rules of <paramref name="configuration"/> that cannot be read at all (a Threshold that is not a number, say),
+    /// each with the reason: the configuration binder leaves such a rule out of <see cref="Rules"/> without a word.
+    /// </summary>
+    public static IReadOnlyList<string> UnreadableRules(IConfiguration configuration) =>
+        [.. configuration.GetSection(Section).GetSection(nameof(Rules)).GetChildren().Select(Unreadable).OfType<string>()];
+
+    private static string? Unreadable(IConfigurationSection rule)
+    {
+        try
+        {
+            rule.Get<AlertRule>();
+            return null;
+        }
+        catch (InvalidOperationException ex)
+        {
+            return ex.Message;
+        }
     }
 
     private IReadOnlyList<AlertRule> Configured => Rules.Count > 0 ? Rules : [AlertRuleValidation.DefaultRule];

@@ -104,7 +104,7 @@ public sealed partial class PostgresAlertStore(
             (reason, batchCount) => LogOutageStarted(reason, batchCount + Queued),
             outage => LogOutageEnded(outage.Duration.TotalSeconds, outage.BatchesWaited),
             (alert, reason) => LogAlertRefused(alert.AlertId, alert.DeviceId, reason));
-        _writing = Task.Run(() => WriteLoopAsync(writer, _abort.Token));
+        _writing = Task.Run(() => writer.RunAsync(_wake.Reader, TakeBatch, PutBack, _abort.Token));
         return Task.CompletedTask;
     }
 
@@ -230,48 +230,12 @@ public sealed partial class PostgresAlertStore(
 
     private static DateTimeOffset Utc(DateTime time) => new(time, TimeSpan.Zero);
 
-    private async Task WriteLoopAsync(PostgresBatchWriter<Alert> writer, CancellationToken abort)
+    /// <summary>Back in the queue to be counted as unwritten (merged with what was queued for the same alert meanwhile).</summary>
+    private void PutBack(List<Alert> batch)
     {
-        try
+        foreach (var alert in batch)
         {
-            do
-            {
-                _wake.Reader.TryRead(out _);
-                await WriteQueuedAsync(writer, abort);
-            }
-            while (await _wake.Reader.WaitToReadAsync(abort));
-
-            // Stopping: alerts queued after the last signal was taken.
-            await WriteQueuedAsync(writer, abort);
-        }
-        catch (Exception) when (abort.IsCancellationRequested)
-        {
-            // The shutdown deadline passed; StopAsync reports what is left.
-        }
-        finally
-        {
-            await writer.DisposeAsync();
-        }
-    }
-
-    private async Task WriteQueuedAsync(PostgresBatchWriter<Alert> writer, CancellationToken abort)
-    {
-        while (TakeBatch() is { Count: > 0 } batch)
-        {
-            try
-            {
-                await writer.StoreAsync(batch, abort);
-            }
-            catch (Exception) when (abort.IsCancellationRequested)
-            {
-                // Back in the queue to be counted as unwritten.
-                foreach (var alert in batch)
-                {
-                    TryQueue(alert);
-                }
-
-                throw;
-            }
+            TryQueue(alert);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Threading.Channels;
 using Npgsql;
 
 namespace Orleans.IoT.Silo.Adapters.Postgres;
@@ -25,6 +26,36 @@ public sealed class PostgresBatchWriter<T>(
 
     private readonly PostgresOutage _outage = new();
     private NpgsqlConnection? _connection;
+
+    /// <summary>
+    /// Writes the batches <paramref name="takeBatch"/> gives (an empty one: nothing is queued) whenever
+    /// <paramref name="wake"/> signals, and once more when it completes (the writer is stopping), then closes the
+    /// connection. When <paramref name="abort"/> (the host's shutdown deadline) fires, the batch in hand goes back
+    /// through <paramref name="putBack"/>, so that the caller can count what is unwritten.
+    /// </summary>
+    public async Task RunAsync(ChannelReader<bool> wake, Func<List<T>> takeBatch, Action<List<T>> putBack, CancellationToken abort)
+    {
+        try
+        {
+            do
+            {
+                wake.TryRead(out _);
+                await WriteQueuedAsync(takeBatch, putBack, abort);
+            }
+            while (await wake.WaitToReadAsync(abort));
+
+            // Stopping: what was queued after the last signal was taken.
+            await WriteQueuedAsync(takeBatch, putBack, abort);
+        }
+        catch (Exception) when (abort.IsCancellationRequested)
+        {
+            // The shutdown deadline passed; the caller reports what is left.
+        }
+        finally
+        {
+            await DisposeAsync();
+        }
+    }
 
     /// <summary>Writes the batch, trying again with backoff until it is stored or <paramref name="abort"/> fires.</summary>
     public async Task StoreAsync(List<T> batch, CancellationToken abort)
@@ -76,6 +107,22 @@ public sealed class PostgresBatchWriter<T>(
         {
             await _connection.DisposeAsync();
             _connection = null;
+        }
+    }
+
+    private async Task WriteQueuedAsync(Func<List<T>> takeBatch, Action<List<T>> putBack, CancellationToken abort)
+    {
+        while (takeBatch() is { Count: > 0 } batch)
+        {
+            try
+            {
+                await StoreAsync(batch, abort);
+            }
+            catch (Exception) when (abort.IsCancellationRequested)
+            {
+                putBack(batch);
+                throw;
+            }
         }
     }
 

@@ -66,7 +66,7 @@ public sealed partial class PostgresDeviceCatalog(NpgsqlDataSource dataSource, I
             (reason, batchCount) => LogOutageStarted(reason, batchCount + _queued.Count),
             outage => LogOutageEnded(outage.Duration.TotalSeconds, outage.BatchesWaited),
             (entry, reason) => LogEntryRefused(entry.DeviceId, reason));
-        _writing = Task.Run(() => WriteLoopAsync(writer, _abort.Token));
+        _writing = Task.Run(() => writer.RunAsync(_wake.Reader, TakeBatch, PutBack, _abort.Token));
         return Task.CompletedTask;
     }
 
@@ -88,48 +88,12 @@ public sealed partial class PostgresDeviceCatalog(NpgsqlDataSource dataSource, I
         }
     }
 
-    private async Task WriteLoopAsync(PostgresBatchWriter<DeviceCatalogEntry> writer, CancellationToken abort)
+    /// <summary>Back in the queue to be counted as unwritten, unless a newer entry for the device came meanwhile.</summary>
+    private void PutBack(List<DeviceCatalogEntry> batch)
     {
-        try
+        foreach (var entry in batch)
         {
-            do
-            {
-                _wake.Reader.TryRead(out _);
-                await WriteQueuedAsync(writer, abort);
-            }
-            while (await _wake.Reader.WaitToReadAsync(abort));
-
-            // Stopping: entries queued after the last signal was taken.
-            await WriteQueuedAsync(writer, abort);
-        }
-        catch (Exception) when (abort.IsCancellationRequested)
-        {
-            // The shutdown deadline passed; StopAsync reports what is left.
-        }
-        finally
-        {
-            await writer.DisposeAsync();
-        }
-    }
-
-    private async Task WriteQueuedAsync(PostgresBatchWriter<DeviceCatalogEntry> writer, CancellationToken abort)
-    {
-        while (TakeBatch() is { Count: > 0 } batch)
-        {
-            try
-            {
-                await writer.StoreAsync(batch, abort);
-            }
-            catch (Exception) when (abort.IsCancellationRequested)
-            {
-                // Back in the queue to be counted as unwritten, unless a newer entry for the device came meanwhile.
-                foreach (var entry in batch)
-                {
-                    _queued.TryAdd(entry.DeviceId, entry);
-                }
-
-                throw;
-            }
+            _queued.TryAdd(entry.DeviceId, entry);
         }
     }
 

@@ -42,7 +42,7 @@ public sealed partial class AlertRuleSubscription(
         await _renewing;
         if (_reference is not null)
         {
-            grains.DeleteObjectReference<IAlertRulesObserver>(this);
+            grains.DeleteObjectReference<IAlertRulesObserver>(_reference);
         }
     }
 

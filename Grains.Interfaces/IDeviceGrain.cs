@@ -22,7 +22,10 @@ public interface IDeviceGrain : IGrainWithStringKey
     [Alias("status")]
     Task<DeviceResult> ReportStatus(StatusReport report, Caller caller, CancellationToken cancellationToken = default);
 
-    /// <summary>Stores a reading; completes only after the history sink has committed it.</summary>
+    /// <summary>
+    /// Stores a reading; completes only after the history sink has committed it, and after the alerts it raised or
+    /// cleared (when it is its sensor type's latest) are stored with the device.
+    /// </summary>
     [Alias("reading")]
     Task<DeviceResult> RecordReading(SensorReading reading, Caller caller, CancellationToken cancellationToken = default);
 

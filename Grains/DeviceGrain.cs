@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.IoT.Grains.Alerts;
 using Orleans.IoT.Grains.Commands;
 using Orleans.IoT.Grains.Config;
 using Orleans.IoT.Grains.Firmware;
@@ -61,6 +62,8 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
         ILogger<DeviceGrain> logger,
         [PersistentState("firmware", StorageNames.Devices)] IPersistentState<FirmwareUpdatesState> firmware,
         IOptions<FirmwareOptions> firmwareOptions,
+        AlertRuleBook alertRules,
+        IAlertStore alertStore,
         ILocalSiloDetails silo)
     {
         _silo = silo;
@@ -82,6 +85,8 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
         _logger = logger;
         _firmware = firmware;
         _firmwareOptions = firmwareOptions.Value;
+        _alertRules = alertRules;
+        _alertStore = alertStore;
     }
 
     private DeviceState State => _state.State;
@@ -326,9 +331,12 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
             return DeviceResult.Refused(ErrorCodes.InternalError, "the history store refused this reading");
         }
 
+        // Only the latest reading of a sensor type moves its alerts: a late one (resent, or reordered) describes the past.
+        IReadOnlyList<Alert>? alerts = null;
         if (!State.Latest.TryGetValue(stored.SensorType, out var latest) || latest.Timestamp <= stored.Timestamp)
         {
             State.Latest[stored.SensorType] = stored;
+            alerts = await EvaluateAlertsAsync(stored, cancellationToken);
         }
 
         await SeenAsync("data", cancellationToken);
@@ -340,6 +348,11 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
         {
             // The reading is stored: failing the message now would only make the device send it again.
             LogEventFailed(ex, DeviceId, "reading");
+        }
+
+        if (alerts is not null)
+        {
+            await AnnounceAlertsAsync(alerts, cancellationToken);
         }
 
         return DeviceResult.Ok;

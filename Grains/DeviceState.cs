@@ -1,3 +1,5 @@
+using Orleans.IoT.Grains.Alerts;
+
 namespace Orleans.IoT.Grains;
 
 /// <summary>The persisted state of one device.</summary>
@@ -22,12 +24,16 @@ public sealed class DeviceState
     [Id(15)] public DeviceMetrics Metrics { get; set; } = DeviceMetrics.None;
     [Id(16)] public Dictionary<string, SensorReading> Latest { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>The alerts raised and not yet cleared; null when there are none, as for most devices most of the time.</summary>
+    [Id(17)] public List<ActiveAlert>? Alerts { get; set; }
+
     /// <summary>A copy to go back to when a change cannot be stored.</summary>
     public DeviceState Copy()
     {
         var copy = (DeviceState)MemberwiseClone();
         copy.Capabilities = [.. Capabilities];
         copy.Latest = new Dictionary<string, SensorReading>(Latest, StringComparer.Ordinal);
+        copy.Alerts = Alerts is null ? null : [.. Alerts];
         return copy;
     }
 }

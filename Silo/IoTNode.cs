@@ -9,6 +9,7 @@ using Orleans.IoT.Gateway;
 using Orleans.IoT.Gateway.Messaging;
 using Orleans.IoT.Gateway.Transport;
 using Orleans.IoT.Grains;
+using Orleans.IoT.Grains.Alerts;
 using Orleans.IoT.Grains.Ports;
 using Npgsql;
 using Orleans.IoT.Silo.Adapters;
@@ -35,12 +36,15 @@ public static class IoTNode
         var storage = Bind<StorageOptions>(configuration, StorageOptions.Section, problems);
         var history = Bind<HistoryOptions>(configuration, HistoryOptions.Section, problems);
         Bind<AuditOptions>(configuration, AuditOptions.Section, problems);
+        Bind<AlertOptions>(configuration, AlertOptions.Section, problems);
+        problems.AddRange(AlertOptions.UnreadableRules(configuration));
+        Bind<AlertStoreOptions>(configuration, AlertStoreOptions.Section, problems);
         Bind<GatewayHostOptions>(configuration, GatewayHostOptions.Section, problems);
         var redisOptions = Bind<RedisOptions>(configuration, RedisOptions.Section, problems);
         var postgresOptions = Bind<PostgresOptions>(configuration, PostgresOptions.Section, problems);
-        if (history.Provider == HistoryOptions.Postgres && postgresOptions.MaxPoolSize < history.Writers + 2)
+        if (history.Provider == HistoryOptions.Postgres && postgresOptions.MaxPoolSize < history.Writers + 3)
         {
-            problems.Add($"Postgres:MaxPoolSize ({postgresOptions.MaxPoolSize}) must be at least History:Writers + 2 ({history.Writers + 2}): each history writer, the catalog writer and the audit writer hold a connection");
+            problems.Add($"Postgres:MaxPoolSize ({postgresOptions.MaxPoolSize}) must be at least History:Writers + 3 ({history.Writers + 3}): each history writer, the catalog writer, the audit writer and the alert writer hold a connection");
         }
 
         if (problems.Count > 0)
@@ -111,6 +115,7 @@ public static class IoTNode
         services.AddIoTGrains(configuration);
         services.AddOptions<HistoryOptions>().Bind(configuration.GetSection(HistoryOptions.Section));
         services.AddOptions<AuditOptions>().Bind(configuration.GetSection(AuditOptions.Section));
+        services.AddOptions<AlertStoreOptions>().Bind(configuration.GetSection(AlertStoreOptions.Section));
         if (postgres is not null)
         {
             var pooled = new NpgsqlConnectionStringBuilder(postgres) { MaxPoolSize = postgresOptions.MaxPoolSize };
@@ -118,12 +123,17 @@ public static class IoTNode
             services.AddSingleton<HistoryMetrics>();
             services.AddSingleton<AuditMetrics>();
             // Hosted services stop in the reverse order: the gateway first, then the history writers (the last
-            // readings' grain calls still wait on them), then the catalog writer, then the audit writer (last before
-            // the silo, so that grain calls still running after the gateway stopped record their states), then the silo.
+            // readings' grain calls still wait on them), then the catalog writer, then the alert writer (alerts follow
+            // stored readings), then the audit writer (last before the silo, so that grain calls still running after
+            // the gateway stopped record their states), then the silo.
             services.AddSingleton<PostgresLifecycleAudit>();
             services.AddSingleton<ILifecycleAudit>(sp => sp.GetRequiredService<PostgresLifecycleAudit>());
             services.AddSingleton<ILifecycleAuditReader>(sp => sp.GetRequiredService<PostgresLifecycleAudit>());
             services.AddHostedService(sp => sp.GetRequiredService<PostgresLifecycleAudit>());
+            services.AddSingleton<PostgresAlertStore>();
+            services.AddSingleton<IAlertStore>(sp => sp.GetRequiredService<PostgresAlertStore>());
+            services.AddSingleton<IAlertReader>(sp => sp.GetRequiredService<PostgresAlertStore>());
+            services.AddHostedService(sp => sp.GetRequiredService<PostgresAlertStore>());
             services.AddSingleton<PostgresDeviceCatalog>();
             services.AddSingleton<IDeviceCatalog>(sp => sp.GetRequiredService<PostgresDeviceCatalog>());
             services.AddSingleton<IPresenceWatchList>(sp => sp.GetRequiredService<PostgresDeviceCatalog>());
@@ -142,6 +152,9 @@ public static class IoTNode
             services.AddSingleton<InMemoryLifecycleAudit>();
             services.AddSingleton<ILifecycleAudit>(sp => sp.GetRequiredService<InMemoryLifecycleAudit>());
             services.AddSingleton<ILifecycleAuditReader>(sp => sp.GetRequiredService<InMemoryLifecycleAudit>());
+            services.AddSingleton<InMemoryAlertStore>();
+            services.AddSingleton<IAlertStore>(sp => sp.GetRequiredService<InMemoryAlertStore>());
+            services.AddSingleton<IAlertReader>(sp => sp.GetRequiredService<InMemoryAlertStore>());
         }
 
         services.AddSingleton<IDeviceEventPublisher, GatewayEventPublisher>();

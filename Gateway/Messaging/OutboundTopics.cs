@@ -26,4 +26,7 @@ public static class OutboundTopics
     public static string FirmwareUpdate(string deviceId, string updateId) => $"iot/devices/{deviceId}/firmware/update/{updateId}";
 
     public static string FirmwareEvents(string deviceId, string updateId) => $"iot/events/firmware/{deviceId}/{updateId}";
+
+    /// <summary>Alerts raised and cleared; <paramref name="severity"/> is one of the fixed set, so it is a safe topic level.</summary>
+    public static string Alert(string severity, string deviceId) => $"iot/alerts/{severity}/{deviceId}";
 }

@@ -179,6 +179,22 @@ public static class Payloads
             }
         });
 
+    /// <summary>An alert raised (<c>state: "active"</c>) or cleared, for operators (DESIGN §2); times are Unix seconds.</summary>
+    public static byte[] Alert(Alert alert) =>
+        Write(w =>
+        {
+            w.WriteString("alert_id", alert.AlertId);
+            w.WriteString("device_id", alert.DeviceId);
+            w.WriteString("rule", alert.Rule);
+            w.WriteString("sensor_type", alert.SensorType);
+            w.WriteNumber("value", alert.Value);
+            w.WriteNumber("threshold", alert.Threshold);
+            w.WriteString("severity", alert.Severity);
+            w.WriteString("state", alert.State);
+            w.WriteNumber("timestamp", alert.ChangedAt.ToUnixTimeMilliseconds() / 1000.0);
+            w.WriteNumber("raised_at", alert.RaisedAt.ToUnixTimeMilliseconds() / 1000.0);
+        });
+
     private static byte[] Write(Action<Utf8JsonWriter> body)
     {
         var buffer = new ArrayBufferWriter<byte>(256);

@@ -15,6 +15,9 @@ public interface IDeviceEventPublisher
 
     /// <summary>A firmware update was started or changed state (<c>iot/events/firmware/{device_id}/{update_id}</c>).</summary>
     ValueTask FirmwareChanged(FirmwareStatus update, CancellationToken cancellationToken);
+
+    /// <summary>An alert was raised or cleared (<c>iot/alerts/{severity}/{device_id}</c>).</summary>
+    ValueTask AlertChanged(Alert alert, CancellationToken cancellationToken);
 }
 
 public sealed record PresenceChange(string DeviceId, bool Online, string Reason, double Timestamp);

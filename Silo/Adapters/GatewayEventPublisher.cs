@@ -38,4 +38,7 @@ public sealed class GatewayEventPublisher(IOutboundPublisher outbound, Subscript
         outbound.PublishAsync(
             new OutboundMessage(OutboundTopics.FirmwareEvents(update.DeviceId, update.UpdateId), Payloads.FirmwareState(update), 1),
             cancellationToken);
+
+    public ValueTask AlertChanged(Alert alert, CancellationToken cancellationToken) =>
+        outbound.PublishAsync(new OutboundMessage(OutboundTopics.Alert(alert.Severity, alert.DeviceId), Payloads.Alert(alert), 1), cancellationToken);
 }

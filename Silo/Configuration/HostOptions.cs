@@ -114,6 +114,26 @@ public sealed class AuditOptions
     public int QueueFullWaitMilliseconds { get; set; } = 2000;
 }
 
+/// <summary>
+/// <c>Alerts:*</c> of the alert store (the rules themselves are <c>Alerts:Rules</c>, the grains' settings). It lives where
+/// <c>History:Provider</c> puts the history: in memory or in PostgreSQL.
+/// </summary>
+public sealed class AlertStoreOptions
+{
+    public const string Section = "Alerts";
+
+    /// <summary>The in-memory store keeps this many alerts per device at most: the active ones and the newest cleared.</summary>
+    [Range(1, 100_000, ErrorMessage = "Alerts:MaxPerDevice must be between 1 and 100000")]
+    public int MaxPerDevice { get; set; } = 100;
+
+    /// <summary>
+    /// Alerts waiting to be written to PostgreSQL (they are kept through an outage); one more than this is dropped and
+    /// logged as an Error.
+    /// </summary>
+    [Range(1, 10_000_000, ErrorMessage = "Alerts:QueueCapacity must be between 1 and 10000000")]
+    public int QueueCapacity { get; set; } = 100_000;
+}
+
 /// <summary><c>Gateway:*</c>.</summary>
 public sealed class GatewayHostOptions
 {

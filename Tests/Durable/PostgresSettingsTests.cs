@@ -26,7 +26,7 @@ public sealed class PostgresSettingsTests
     {
         var refused = await Assert.ThrowsAsync<ConfigurationException>(() => IoTNode.BuildAsync(
             ["--History:Provider=Postgres", "--History:Writers=4", "--Postgres:MaxPoolSize=4"]));
-        Assert.Contains("Postgres:MaxPoolSize (4) must be at least History:Writers + 2 (6)", refused.Message);
+        Assert.Contains("Postgres:MaxPoolSize (4) must be at least History:Writers + 3 (7)", refused.Message);
     }
 
     [Fact]

@@ -19,6 +19,28 @@ public class ClusterFixture : IAsyncLifetime
     public const int MaxQueuedCommands = 3;
     public const int FirmwareTimeoutSeconds = 3;
 
+    /// <summary>The device type <see cref="RegisterDeviceAsync"/> registers; <see cref="AlertRules"/> has a rule for another.</summary>
+    public const string DeviceType = "thermometer";
+
+    /// <summary>
+    /// The alert rules the silo starts with: temperature above 80 is high until it is 75 or less; humidity of 90 or
+    /// more is medium on hygrometers only.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string?> AlertRules = new Dictionary<string, string?>
+    {
+        ["Alerts:Rules:0:SensorType"] = "temperature",
+        ["Alerts:Rules:0:Operator"] = ">",
+        ["Alerts:Rules:0:Threshold"] = "80",
+        ["Alerts:Rules:0:ClearThreshold"] = "75",
+        ["Alerts:Rules:0:Severity"] = "high",
+        ["Alerts:Rules:1:Id"] = "damp-hygrometer",
+        ["Alerts:Rules:1:SensorType"] = "humidity",
+        ["Alerts:Rules:1:DeviceType"] = "hygrometer",
+        ["Alerts:Rules:1:Operator"] = ">=",
+        ["Alerts:Rules:1:Threshold"] = "90",
+        ["Alerts:Rules:1:Severity"] = "medium",
+    };
+
     private const string InnerStorage = "devices-inner";
 
     private InProcessTestCluster? _cluster;
@@ -34,16 +56,19 @@ public class ClusterFixture : IAsyncLifetime
     /// <summary>Every state the grains' lifecycles recorded (<see cref="ILifecycleAudit"/>), per device.</summary>
     public InMemoryLifecycleAudit Audit => Service<InMemoryLifecycleAudit>();
 
+    /// <summary>Every alert the grains raised and cleared (<see cref="IAlertStore"/>).</summary>
+    public InMemoryAlertStore Alerts => Service<InMemoryAlertStore>();
+
     public PresenceMetrics Presence => Service<PresenceMetrics>();
 
     public FaultInjectingStorage Storage => Service<FaultInjectingStorage>();
 
-    /// <summary>A newly registered device (firmware 1.0), its id and token.</summary>
-    public async Task<(IDeviceGrain Device, string Id, string Token)> RegisterDeviceAsync()
+    /// <summary>A newly registered device (firmware 1.0, of <paramref name="type"/>), its id and token.</summary>
+    public async Task<(IDeviceGrain Device, string Id, string Token)> RegisterDeviceAsync(string type = DeviceType)
     {
         var id = $"dev-{Guid.NewGuid():N}";
         var device = Client.GetGrain<IDeviceGrain>(id);
-        var registered = await device.Register(new RegisterRequest("Sensor", "thermometer", "1.0", null, null, []), Caller.Provisioning);
+        var registered = await device.Register(new RegisterRequest("Sensor", type, "1.0", null, null, []), Caller.Provisioning);
         Assert.True(registered.Result.IsOk, registered.Result.Message);
         return (device, id, registered.AuthToken!);
     }
@@ -85,7 +110,7 @@ public class ClusterFixture : IAsyncLifetime
                     ["Presence:RecoveryCheckSeconds"] = "3600",
                     ["Commands:MaxQueuedPerDevice"] = MaxQueuedCommands.ToString(),
                     ["Firmware:TimeoutSeconds"] = FirmwareTimeoutSeconds.ToString(),
-                }).Build();
+                }).AddInMemoryCollection(AlertRules).Build();
                 services.AddIoTGrains(configuration);
                 services.AddOptions<Silo.Configuration.HistoryOptions>();
                 services.AddSingleton<InMemorySensorHistory>();
@@ -97,6 +122,10 @@ public class ClusterFixture : IAsyncLifetime
                 services.AddSingleton<InMemoryLifecycleAudit>();
                 services.AddSingleton<ILifecycleAudit>(sp => sp.GetRequiredService<InMemoryLifecycleAudit>());
                 services.AddSingleton<ILifecycleAuditReader>(sp => sp.GetRequiredService<InMemoryLifecycleAudit>());
+                services.AddOptions<Silo.Configuration.AlertStoreOptions>();
+                services.AddSingleton<InMemoryAlertStore>();
+                services.AddSingleton<IAlertStore>(sp => sp.GetRequiredService<InMemoryAlertStore>());
+                services.AddSingleton<IAlertReader>(sp => sp.GetRequiredService<InMemoryAlertStore>());
                 services.AddSingleton<RecordingEventPublisher>();
                 services.AddSingleton<IDeviceEventPublisher>(sp => sp.GetRequiredService<RecordingEventPublisher>());
                 services.AddSingleton<IDeviceOutbound>(sp => sp.GetRequiredService<RecordingEventPublisher>());
@@ -130,7 +159,7 @@ public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
     public const string Name = "cluster";
 }
 
-/// <summary>Keeps every event a grain publishes and every message it sends to a device (as a <see cref="SentCommand"/>, <see cref="SentConfig"/> or <see cref="SentFirmwareUpdate"/>).</summary>
+/// <summary>Keeps every event a grain publishes (alerts as <see cref="Alert"/>) and every message it sends to a device (as a <see cref="SentCommand"/>, <see cref="SentConfig"/> or <see cref="SentFirmwareUpdate"/>).</summary>
 public sealed class RecordingEventPublisher : IDeviceEventPublisher, IDeviceOutbound
 {
     private readonly List<object> _events = [];
@@ -150,6 +179,8 @@ public sealed class RecordingEventPublisher : IDeviceEventPublisher, IDeviceOutb
     public ValueTask FirmwareChanged(FirmwareStatus update, CancellationToken cancellationToken) => Add(update);
 
     public ValueTask SendFirmwareUpdateAsync(FirmwareStatus update, CancellationToken cancellationToken) => Add(new SentFirmwareUpdate(update));
+
+    public ValueTask AlertChanged(Alert alert, CancellationToken cancellationToken) => Add(alert);
 
     public IReadOnlyList<T> Of<T>(Func<T, bool> predicate)
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.IoT.Grains;
 using Orleans.IoT.Grains.Ports;
@@ -27,6 +28,8 @@ public sealed class TwoSiloClusterFixture : IAsyncLifetime
     public InMemoryDeviceCatalog Catalog { get; } = new();
 
     public RecordingEventPublisher Events { get; } = new();
+
+    public InMemoryAlertStore Alerts { get; } = new(Options.Create(new Silo.Configuration.AlertStoreOptions()), TimeProvider.System);
 
     public async Task InitializeAsync()
     {
@@ -56,6 +59,7 @@ public sealed class TwoSiloClusterFixture : IAsyncLifetime
                 services.AddSingleton<IPresenceWatchList>(Catalog);
                 services.AddOptions<Silo.Configuration.AuditOptions>();
                 services.AddSingleton<ILifecycleAudit, InMemoryLifecycleAudit>();
+                services.AddSingleton<IAlertStore>(Alerts);
                 services.AddSingleton<IDeviceEventPublisher>(Events);
                 services.AddSingleton<IDeviceOutbound>(Events);
             });

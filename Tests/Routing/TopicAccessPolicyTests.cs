@@ -26,6 +26,9 @@ public sealed class TopicAccessPolicyTests
     [InlineData("analytics/sensor_data/temperature")]
     [InlineData("iot/devices/dev1/a#")]
     [InlineData("iot/devices/dev1/#/x")]
+    [InlineData("iot/alerts/#")]
+    [InlineData("iot/alerts/high/dev1")]
+    [InlineData("iot/+/high/dev1")]
     public void A_device_may_not_subscribe_elsewhere(string filter) =>
         Assert.False(TopicAccessPolicy.CanSubscribe(Device, filter));
 
@@ -46,6 +49,7 @@ public sealed class TopicAccessPolicyTests
     [InlineData("iot/devices/dev1/commands/c1", false)]
     [InlineData("iot/devices/data/register/response", false)]
     [InlineData("analytics/#", false)]
+    [InlineData("iot/alerts/#", false)]
     public void A_provisioning_session_may_subscribe_only_to_one_devices_registration_replies(string filter, bool allowed)
     {
         Assert.Equal(allowed, TopicAccessPolicy.CanSubscribe(Caller.Provisioning, filter));
@@ -56,6 +60,7 @@ public sealed class TopicAccessPolicyTests
     [InlineData("#")]
     [InlineData("iot/events/#")]
     [InlineData("analytics/sensor_data/+")]
+    [InlineData("iot/alerts/#")]
     public void Operators_may_subscribe_anywhere(string filter) =>
         Assert.True(TopicAccessPolicy.CanSubscribe(Caller.Operator("ops"), filter));
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;
 using Npgsql;
@@ -54,9 +53,6 @@ public sealed partial class PostgresDeviceCatalog(NpgsqlDataSource dataSource, I
         ORDER BY watched_by, device_id LIMIT $3
         """;
 
-    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(2);
-
     private readonly ConcurrentDictionary<string, DeviceCatalogEntry> _queued = new(StringComparer.Ordinal);
 
     /// <summary>Holds one signal at most: something was queued since the writer last looked.</summary>
@@ -66,10 +62,8 @@ public sealed partial class PostgresDeviceCatalog(NpgsqlDataSource dataSource, I
         SingleReader = true,
     });
 
-    private readonly PostgresOutage _outage = new();
     private readonly CancellationTokenSource _abort = new();
     private Task _writing = Task.CompletedTask;
-    private NpgsqlConnection? _connection;
 
     /// <summary>Entries queued and not yet written.</summary>
     public int Queued => _queued.Count;
@@ -110,7 +104,14 @@ public sealed partial class PostgresDeviceCatalog(NpgsqlDataSource dataSource, I
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _writing = Task.Run(() => WriteLoopAsync(_abort.Token));
+        // Any failure but a refused entry is retried: the catalog never drops an entry it could still store.
+        var writer = new PostgresBatchWriter<DeviceCatalogEntry>(
+            dataSource,
+            WriteAsync,
+            (reason, batchCount) => LogOutageStarted(reason, batchCount + _queued.Count),
+            outage => LogOutageEnded(outage.Duration.TotalSeconds, outage.BatchesWaited),
+            (entry, reason) => LogEntryRefused(entry.DeviceId, reason));
+        _writing = Task.Run(() => writer.RunAsync(_wake.Reader, TakeBatch, PutBack, _abort.Token));
         return Task.CompletedTask;
     }
 
@@ -132,51 +133,12 @@ public sealed partial class PostgresDeviceCatalog(NpgsqlDataSource dataSource, I
         }
     }
 
-    private async Task WriteLoopAsync(CancellationToken abort)
+    /// <summary>Back in the queue to be counted as unwritten, unless a newer entry for the device came meanwhile.</summary>
+    private void PutBack(List<DeviceCatalogEntry> batch)
     {
-        try
+        foreach (var entry in batch)
         {
-            do
-            {
-                _wake.Reader.TryRead(out _);
-                await WriteQueuedAsync(abort);
-            }
-            while (await _wake.Reader.WaitToReadAsync(abort));
-
-            // Stopping: entries queued after the last signal was taken.
-            await WriteQueuedAsync(abort);
-        }
-        catch (Exception) when (abort.IsCancellationRequested)
-        {
-            // The shutdown deadline passed; StopAsync reports what is left.
-        }
-        finally
-        {
-            if (_connection is not null)
-            {
-                await _connection.DisposeAsync();
-            }
-        }
-    }
-
-    private async Task WriteQueuedAsync(CancellationToken abort)
-    {
-        while (TakeBatch() is { Count: > 0 } batch)
-        {
-            try
-            {
-                await StoreAsync(batch, abort);
-            }
-            catch (Exception) when (abort.IsCancellationRequested)
-            {
-                // Back in the queue to be counted as unwritten, unless a newer entry for the device came meanwhile.
-                foreach (var entry in batch)
-                {
-                    _queued.TryAdd(entry.DeviceId, entry);
-                }
-
-                throw;
-            }
+            _queued.TryAdd(entry.DeviceId, entry);
         }
     }
 
@@ -203,81 +165,7 @@ public sealed partial class PostgresDeviceCatalog(NpgsqlDataSource dataSource, I
         return batch;
     }
 
-    /// <summary>Writes the batch, trying again with backoff for as long as it takes.</summary>
-    private async Task StoreAsync(List<DeviceCatalogEntry> batch, CancellationToken abort)
-    {
-        var retryDelay = FirstRetryDelay;
-        var keptForOutage = false;
-        while (true)
-        {
-            var attemptStartedAt = Stopwatch.GetTimestamp();
-            var reusingConnection = _connection is not null;
-            try
-            {
-                await WriteIsolatingRefusalsAsync(batch, abort);
-                if (_outage.TryEnd(out var outage))
-                {
-                    LogOutageEnded(outage.Duration.TotalSeconds, outage.BatchesWaited);
-                }
-
-                return;
-            }
-            catch (Exception ex) when (!abort.IsCancellationRequested)
-            {
-                if (_connection is not null)
-                {
-                    await _connection.DisposeAsync();
-                    _connection = null;
-                }
-
-                if (reusingConnection && PostgresFaults.IsLostConnection(ex))
-                {
-                    continue;
-                }
-
-                if (_outage.Begin(attemptStartedAt))
-                {
-                    // Any failure but a refused entry is retried: the catalog never drops an entry it could still store.
-                    LogOutageStarted(PostgresFaults.Describe(ex), batch.Count + _queued.Count);
-                }
-
-                if (!keptForOutage)
-                {
-                    keptForOutage = true;
-                    _outage.BatchWaited();
-                }
-
-                await Task.Delay(retryDelay, abort);
-                retryDelay = TimeSpan.FromTicks(Math.Min(retryDelay.Ticks * 2, MaxRetryDelay.Ticks));
-            }
-        }
-    }
-
-    /// <summary>
-    /// Writes the entries; when PostgreSQL refuses them for what one holds, writes each half on its own, down to
-    /// single entries, so that only the refused ones are left out.
-    /// </summary>
-    private async Task WriteIsolatingRefusalsAsync(List<DeviceCatalogEntry> entries, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await WriteAsync(entries, cancellationToken);
-        }
-        catch (Exception ex) when (PostgresFaults.IsRefusal(ex))
-        {
-            if (entries.Count == 1)
-            {
-                LogEntryRefused(entries[0].DeviceId, PostgresFaults.RefusalReason(ex));
-                return;
-            }
-
-            var half = entries.Count / 2;
-            await WriteIsolatingRefusalsAsync(entries.GetRange(0, half), cancellationToken);
-            await WriteIsolatingRefusalsAsync(entries.GetRange(half, entries.Count - half), cancellationToken);
-        }
-    }
-
-    private async Task WriteAsync(List<DeviceCatalogEntry> entries, CancellationToken cancellationToken)
+    private static async Task WriteAsync(NpgsqlConnection connection, List<DeviceCatalogEntry> entries, CancellationToken cancellationToken)
     {
         var count = entries.Count;
         var deviceIds = new string[count];
@@ -311,8 +199,7 @@ public sealed partial class PostgresDeviceCatalog(NpgsqlDataSource dataSource, I
             watchedBy[i] = entry.WatchedBy;
         }
 
-        _connection ??= await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var upsert = new NpgsqlCommand(UpsertBatch, _connection);
+        await using var upsert = new NpgsqlCommand(UpsertBatch, connection);
         upsert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = deviceIds });
         upsert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = names });
         upsert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = types });

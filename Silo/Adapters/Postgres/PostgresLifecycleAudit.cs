@@ -156,50 +156,32 @@ public sealed partial class PostgresLifecycleAudit : ILifecycleAudit, ILifecycle
         }
     }
 
-    public async Task<IReadOnlyList<LifecycleAuditEntry>> ReadAsync(
+    public Task<IReadOnlyList<LifecycleAuditEntry>> ReadAsync(
         string deviceId, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken)
     {
         LifecycleAuditRules.ValidateRead(deviceId, from, to, limit);
-        for (var attempt = 1; ; attempt++)
+        return PostgresReads.RetryOnceAsync(_dataSource, "the lifecycle audit", async connection =>
         {
-            try
+            await using var read = new NpgsqlCommand(ReadRange, connection);
+            read.Parameters.Add(new NpgsqlParameter<string> { TypedValue = deviceId });
+            read.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = LifecycleAuditRules.Stored(from).UtcDateTime });
+            read.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = LifecycleAuditRules.Stored(to).UtcDateTime });
+            read.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+            await using var rows = await read.ExecuteReaderAsync(cancellationToken);
+            var entries = new List<LifecycleAuditEntry>();
+            while (await rows.ReadAsync(cancellationToken))
             {
-                return await QueryAsync(deviceId, from, to, limit, cancellationToken);
+                entries.Add(new LifecycleAuditEntry(
+                    deviceId,
+                    rows.GetString(0),
+                    rows.GetString(1),
+                    rows.GetString(2),
+                    new DateTimeOffset(rows.GetFieldValue<DateTime>(3), TimeSpan.Zero),
+                    rows.IsDBNull(4) ? null : rows.GetString(4)));
             }
-            catch (Exception ex) when (attempt == 1 && PostgresFaults.IsLostConnection(ex) && !cancellationToken.IsCancellationRequested)
-            {
-                // A pooled connection found dead (PostgreSQL restarted): once more, on a new one.
-            }
-            catch (Exception ex) when (PostgresFaults.IsPassing(ex) && !cancellationToken.IsCancellationRequested)
-            {
-                throw new PassingFaultException("the lifecycle audit cannot be read now: PostgreSQL is unreachable", ex);
-            }
-        }
-    }
 
-    private async Task<IReadOnlyList<LifecycleAuditEntry>> QueryAsync(
-        string deviceId, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken)
-    {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var read = new NpgsqlCommand(ReadRange, connection);
-        read.Parameters.Add(new NpgsqlParameter<string> { TypedValue = deviceId });
-        read.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = LifecycleAuditRules.Stored(from).UtcDateTime });
-        read.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = LifecycleAuditRules.Stored(to).UtcDateTime });
-        read.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
-        await using var rows = await read.ExecuteReaderAsync(cancellationToken);
-        var entries = new List<LifecycleAuditEntry>();
-        while (await rows.ReadAsync(cancellationToken))
-        {
-            entries.Add(new LifecycleAuditEntry(
-                deviceId,
-                rows.GetString(0),
-                rows.GetString(1),
-                rows.GetString(2),
-                new DateTimeOffset(rows.GetFieldValue<DateTime>(3), TimeSpan.Zero),
-                rows.IsDBNull(4) ? null : rows.GetString(4)));
-        }
-
-        return entries;
+            return (IReadOnlyList<LifecycleAuditEntry>)entries;
+        }, cancellationToken);
     }
 
     private async Task WriteLoopAsync(CancellationToken abort)

@@ -63,6 +63,29 @@ public static class PostgresSchema
             -- One device's entries in a time range, oldest first, read up to a limit without a sort.
             CREATE INDEX lifecycle_audit_device_at ON lifecycle_audit (device_id, at, seq);
             """),
+        (3, """
+            -- One row per alert (DESIGN §3): written when it is raised and again when it is cleared, each time whole, so
+            -- the two may arrive in either order; a clear and an acknowledgement, once stored, stand.
+            CREATE TABLE alerts (
+                alert_id        text PRIMARY KEY,
+                device_id       text NOT NULL,
+                rule            text NOT NULL,
+                sensor_type     text NOT NULL,
+                severity        text NOT NULL,
+                threshold       double precision NOT NULL,
+                raised_value    double precision NOT NULL,
+                raised_at       timestamptz NOT NULL,
+                cleared_value   double precision,
+                cleared_at      timestamptz,
+                acknowledged_at timestamptz,
+                acknowledged_by text,
+                state           text NOT NULL CHECK (state IN ('active', 'cleared'))
+            );
+            -- The active alerts, by severity and newest first, and their count by severity: small, as cleared ones leave it.
+            CREATE INDEX alerts_active ON alerts (severity, raised_at DESC) WHERE state = 'active';
+            -- One device's alerts, newest first.
+            CREATE INDEX alerts_device ON alerts (device_id, raised_at DESC);
+            """),
         (4, """
             -- The silo whose timer watches an online device's silence: when that silo dies, its devices are found here
             -- (one index probe per silo) and their grains woken on a live one. Only online rows are indexed.

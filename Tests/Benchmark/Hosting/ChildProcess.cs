@@ -101,7 +101,7 @@ public sealed class ChildProcess : IAsyncDisposable
     public void Kill()
     {
         _process.Kill(entireProcessTree: true);
-        _process.WaitForExit();
+        _process.WaitForExit(TimeSpan.FromSeconds(10)); // not WaitForExit(): it would also wait for the end of the output
     }
 
     public async ValueTask DisposeAsync()

@@ -6,7 +6,7 @@ namespace Orleans.IoT.Silo.Adapters.Memory;
 
 /// <summary>The device catalog kept in this process (the embedded default).</summary>
 /// <remarks>
-/// The fleet reads look at every entry (a few milliseconds at 100,000 devices; README, "Performance"). They enumerate
+/// The fleet reads look at every entry (tens of milliseconds at 100,000 devices; README, "Performance"). They enumerate
 /// the dictionary itself, which takes no lock, rather than <c>Values</c>, which locks it and copies every entry.
 /// </remarks>
 public sealed class InMemoryDeviceCatalog : IDeviceCatalog, IPresenceWatchList, IFleetCatalog

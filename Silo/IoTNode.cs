@@ -10,6 +10,7 @@ using Orleans.IoT.Gateway.Messaging;
 using Orleans.IoT.Gateway.Transport;
 using Orleans.IoT.Grains;
 using Orleans.IoT.Grains.Alerts;
+using Orleans.IoT.Grains.Fleet;
 using Orleans.IoT.Grains.Ports;
 using Npgsql;
 using Orleans.IoT.Silo.Adapters;
@@ -137,6 +138,7 @@ public static class IoTNode
             services.AddSingleton<PostgresDeviceCatalog>();
             services.AddSingleton<IDeviceCatalog>(sp => sp.GetRequiredService<PostgresDeviceCatalog>());
             services.AddSingleton<IPresenceWatchList>(sp => sp.GetRequiredService<PostgresDeviceCatalog>());
+            services.AddSingleton<IFleetCatalog>(sp => sp.GetRequiredService<PostgresDeviceCatalog>());
             services.AddHostedService(sp => sp.GetRequiredService<PostgresDeviceCatalog>());
             services.AddSingleton<PostgresSensorHistory>();
             services.AddSingleton<ISensorHistorySink>(sp => sp.GetRequiredService<PostgresSensorHistory>());
@@ -149,6 +151,7 @@ public static class IoTNode
             services.AddSingleton<InMemoryDeviceCatalog>();
             services.AddSingleton<IDeviceCatalog>(sp => sp.GetRequiredService<InMemoryDeviceCatalog>());
             services.AddSingleton<IPresenceWatchList>(sp => sp.GetRequiredService<InMemoryDeviceCatalog>());
+            services.AddSingleton<IFleetCatalog>(sp => sp.GetRequiredService<InMemoryDeviceCatalog>());
             services.AddSingleton<InMemoryLifecycleAudit>();
             services.AddSingleton<ILifecycleAudit>(sp => sp.GetRequiredService<InMemoryLifecycleAudit>());
             services.AddSingleton<ILifecycleAuditReader>(sp => sp.GetRequiredService<InMemoryLifecycleAudit>());
@@ -157,6 +160,7 @@ public static class IoTNode
             services.AddSingleton<IAlertReader>(sp => sp.GetRequiredService<InMemoryAlertStore>());
         }
 
+        services.AddSingleton<IFleetHealthReader, FleetHealthReport>();
         services.AddSingleton<IDeviceEventPublisher, GatewayEventPublisher>();
         services.AddSingleton<IDeviceOutbound, GatewayDeviceOutbound>();
         // Redis connection failures (grain state read at activation, say) pass like any other outage; RedisTimeoutException is a TimeoutException.

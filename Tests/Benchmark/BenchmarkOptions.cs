@@ -43,6 +43,9 @@ public sealed class BenchmarkOptions
 
     public int OfflineAfterSeconds { get; private init; } = 10;
 
+    /// <summary>Catalog rows the <c>fleet</c> scenario reads its report over.</summary>
+    public int FleetDevices { get; private init; } = 100_000;
+
     public string Redis { get; private init; } = Environment.GetEnvironmentVariable("ORLEANS_IOT_TEST_REDIS") ?? "127.0.0.1:16379";
 
     public string Postgres { get; private init; } =
@@ -109,6 +112,7 @@ public sealed class BenchmarkOptions
             Grains = Number(values, "grains", smoke ? 2000 : 1_000_000),
             OfflineDevices = Number(values, "offline-devices", smoke ? 20 : 1000),
             OfflineAfterSeconds = Number(values, "offline-after", smoke ? 3 : 10),
+            FleetDevices = Number(values, "fleet-devices", smoke ? 2000 : 100_000),
             NodeDll = values.GetValueOrDefault("node-dll"),
             Port = Number(values, "port", 0),
             NodeArguments = values.TryGetValue("node-args", out var nodeArgs) ? nodeArgs.Split(' ', StringSplitOptions.RemoveEmptyEntries) : [],
@@ -150,6 +154,7 @@ public sealed class BenchmarkOptions
         Grains = Grains,
         OfflineDevices = OfflineDevices,
         OfflineAfterSeconds = OfflineAfterSeconds,
+        FleetDevices = FleetDevices,
         NodeDll = NodeDll,
         Port = Port,
         NodeArguments = NodeArguments,

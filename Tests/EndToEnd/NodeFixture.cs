@@ -77,12 +77,12 @@ public class NodeFixture : IAsyncLifetime
     public Task<TestMqttClient> ConnectOperatorAsync() => ConnectAsync(OperatorName, OperatorKey);
 
     /// <summary>Registers a new device over MQTT as a provisioning client would; returns its id and token.</summary>
-    public async Task<(string DeviceId, string Token)> RegisterDeviceAsync(string? deviceId = null)
+    public async Task<(string DeviceId, string Token)> RegisterDeviceAsync(string? deviceId = null, string type = "sensor")
     {
         deviceId ??= $"dev-{Guid.NewGuid():N}";
         await using var client = await ConnectAsync();
         await client.SubscribeAsync($"iot/devices/{deviceId}/register/response");
-        var ack = await client.PublishAsync($"iot/devices/register/{deviceId}", """{"name":"Test device","type":"sensor"}""");
+        var ack = await client.PublishAsync($"iot/devices/register/{deviceId}", $$"""{"name":"Test device","type":"{{type}}"}""");
         Assert.True(ack.IsSuccess, $"registration was refused: {ack.ReasonCode} {ack.ReasonString}");
         var response = await client.WaitForJsonAsync($"iot/devices/{deviceId}/register/response");
         return (deviceId, response.GetProperty("auth_token").GetString()!);

@@ -92,6 +92,18 @@ public static class PostgresSchema
             ALTER TABLE devices ADD COLUMN watched_by text;
             CREATE INDEX devices_watched_by ON devices (watched_by, device_id) WHERE online;
             """),
+        (5, """
+            -- The fleet health report (DESIGN §4). Its counts group the fleet by (type, active, online): on this index
+            -- that is an index-only scan, 12-14 ms at 100,000 rows against 30-38 ms for a sequential scan with a hash
+            -- aggregate (EXPLAIN ANALYZE, 2-core machine). The index-only scan wins only while the visibility map is
+            -- current: after presence changes on 5 % of the rows since the last vacuum nearly every page needs a heap
+            -- fetch and it took 40-53 ms, and the planner, knowing that from the last vacuum or analyze, takes the
+            -- sequential scan instead. It replaces devices_type, which it serves as well (type is its first column).
+            CREATE INDEX devices_type_status ON devices (type, active, online);
+            DROP INDEX devices_type;
+            -- The registered offline devices silent longest, read as the first entries of this index: a few pages.
+            CREATE INDEX devices_silent ON devices (last_seen NULLS FIRST, device_id) WHERE active AND NOT online;
+            """),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

@@ -11,5 +11,6 @@ public static class ScenarioCatalog
         new ConnectionsScenario(),
         new GrainsScenario(),
         new OfflineScenario(),
+        new FleetScenario(),
     ];
 }

@@ -6,67 +6,98 @@ namespace Orleans.IoT.Silo.Adapters.Memory;
 
 /// <summary>The device catalog kept in this process (the embedded default).</summary>
 /// <remarks>
-/// The fleet reads look at every entry (tens of milliseconds at 100,000 devices; README, "Performance"). They enumerate
-/// the dictionary itself, which takes no lock, rather than <c>Values</c>, which locks it and copies every entry.
+/// The fleet reads do not look at every entry: the counts by type and status are kept as entries change, and the
+/// silent longest are looked for among the registered offline devices only. The reads enumerate dictionaries
+/// themselves, which takes no lock, rather than <c>Values</c>, which locks and copies every entry.
 /// </remarks>
 public sealed class InMemoryDeviceCatalog : IDeviceCatalog, IPresenceWatchList, IFleetCatalog
 {
     private readonly ConcurrentDictionary<string, DeviceCatalogEntry> _devices = new(StringComparer.Ordinal);
 
+    /// <summary>The registered offline devices: where the silent longest are.</summary>
+    private readonly ConcurrentDictionary<string, DeviceCatalogEntry> _registeredOffline = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Per type, the four counts of (active, online), at index 2 * active + online; a string key hashes several times
+    /// faster than a (type, active, online) tuple. Guarded by <see cref="_changing"/>, as are the entries' replacements.
+    /// </summary>
+    private readonly Dictionary<string, long[]> _counts = new(StringComparer.Ordinal);
+
+    private readonly Lock _changing = new();
+
     public ValueTask UpsertAsync(DeviceCatalogEntry entry, CancellationToken cancellationToken)
     {
-        _devices[entry.DeviceId] = entry;
+        lock (_changing)
+        {
+            if (_devices.TryGetValue(entry.DeviceId, out var previous))
+            {
+                CountsOf(previous.Type)[StatusIndex(previous)]--;
+            }
+
+            _devices[entry.DeviceId] = entry;
+            CountsOf(entry.Type)[StatusIndex(entry)]++;
+            if (entry.Active && !entry.Online)
+            {
+                _registeredOffline[entry.DeviceId] = entry;
+            }
+            else
+            {
+                _registeredOffline.TryRemove(entry.DeviceId, out _);
+            }
+        }
+
         return ValueTask.CompletedTask;
     }
+
+    private long[] CountsOf(string type)
+    {
+        ref var ofType = ref CollectionsMarshal.GetValueRefOrAddDefault(_counts, type, out _);
+        return ofType ??= new long[4];
+    }
+
+    private static int StatusIndex(DeviceCatalogEntry entry) => (entry.Active ? 2 : 0) + (entry.Online ? 1 : 0);
 
     public DeviceCatalogEntry? Find(string deviceId) => _devices.GetValueOrDefault(deviceId);
 
     public ValueTask<IReadOnlyList<string>> WatchersAsync(CancellationToken cancellationToken) =>
         ValueTask.FromResult<IReadOnlyList<string>>(
-            _devices.Values.Where(e => e.Online && e.WatchedBy is not null).Select(e => e.WatchedBy!).Distinct().ToList());
+            _devices.Select(d => d.Value).Where(e => e.Online && e.WatchedBy is not null).Select(e => e.WatchedBy!).Distinct().ToList());
 
     public ValueTask<IReadOnlyList<string>> WatchedByAsync(string watcher, string? afterDeviceId, int limit, CancellationToken cancellationToken) =>
         ValueTask.FromResult<IReadOnlyList<string>>(
-            _devices.Values
+            _devices.Select(d => d.Value)
                 .Where(e => e.Online && e.WatchedBy == watcher && string.CompareOrdinal(e.DeviceId, afterDeviceId) > 0)
                 .Select(e => e.DeviceId)
                 .Order(StringComparer.Ordinal)
                 .Take(limit)
                 .ToList());
 
-    /// <summary>
-    /// Keyed by type alone, which a string-keyed dictionary hashes several times faster than a (type, active, online)
-    /// tuple; each type holds the four counts of (active, online), at index 2 * active + online.
-    /// </summary>
     public ValueTask<IReadOnlyList<FleetCatalogGroup>> CountByTypeAndStatusAsync(CancellationToken cancellationToken)
     {
-        var counts = new Dictionary<string, long[]>(StringComparer.Ordinal);
-        foreach (var (_, entry) in _devices)
+        var groups = new List<FleetCatalogGroup>();
+        lock (_changing)
         {
-            ref var ofType = ref CollectionsMarshal.GetValueRefOrAddDefault(counts, entry.Type, out _);
-            ofType ??= new long[4];
-            ofType[(entry.Active ? 2 : 0) + (entry.Online ? 1 : 0)]++;
+            foreach (var (type, counts) in _counts)
+            {
+                for (var i = 0; i < counts.Length; i++)
+                {
+                    if (counts[i] > 0)
+                    {
+                        groups.Add(new FleetCatalogGroup(type, Active: i >= 2, Online: i % 2 == 1, counts[i]));
+                    }
+                }
+            }
         }
 
-        return ValueTask.FromResult<IReadOnlyList<FleetCatalogGroup>>(
-            counts
-                .SelectMany(c => Enumerable.Range(0, 4)
-                    .Where(i => c.Value[i] > 0)
-                    .Select(i => new FleetCatalogGroup(c.Key, Active: i >= 2, Online: i % 2 == 1, c.Value[i])))
-                .ToList());
+        return ValueTask.FromResult<IReadOnlyList<FleetCatalogGroup>>(groups);
     }
 
     /// <summary>One pass keeping the <paramref name="limit"/> silent longest so far in a heap whose top is the least silent of them.</summary>
     public ValueTask<IReadOnlyList<SilentDevice>> SilentLongestAsync(int limit, CancellationToken cancellationToken)
     {
         var kept = new PriorityQueue<DeviceCatalogEntry, DeviceCatalogEntry>(limit + 1, LeastSilentFirst.Instance);
-        foreach (var (_, entry) in _devices)
+        foreach (var (_, entry) in _registeredOffline)
         {
-            if (!entry.Active || entry.Online)
-            {
-                continue;
-            }
-
             if (kept.Count < limit)
             {
                 kept.Enqueue(entry, entry);

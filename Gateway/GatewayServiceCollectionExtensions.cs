@@ -16,7 +16,7 @@ public static class GatewayServiceCollectionExtensions
 {
     /// <summary>
     /// The MQTT gateway: options, router, handlers and the embedded broker. Needs an <see cref="IGrainFactory"/>
-    /// (a co-hosting silo or an Orleans client) in the container.
+    /// (a co-hosting silo or an Orleans client) and an <see cref="IAlertReader"/> in the container.
     /// </summary>
     public static IServiceCollection AddIoTGateway(this IServiceCollection services, IConfiguration configuration)
     {
@@ -38,6 +38,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<CommandHandlers>();
         services.AddSingleton<ConfigHandlers>();
         services.AddSingleton<FirmwareHandlers>();
+        services.AddSingleton<AlertHandlers>();
         services.AddSingleton(sp =>
         {
             var mqtt = sp.GetRequiredService<IOptions<MqttOptions>>().Value;
@@ -46,6 +47,7 @@ public static class GatewayServiceCollectionExtensions
                 sp.GetRequiredService<CommandHandlers>(),
                 sp.GetRequiredService<ConfigHandlers>(),
                 sp.GetRequiredService<FirmwareHandlers>(),
+                sp.GetRequiredService<AlertHandlers>(),
                 [
                     new PayloadLimitMiddleware(mqtt.MaxPayloadBytes),
                     new JsonObjectMiddleware(),

@@ -36,7 +36,11 @@ public static class AlertOperators
 [GenerateSerializer, Immutable, Alias("iot.alert-rule-set")]
 public sealed record AlertRuleSet(
     [property: Id(0)] long Version,
-    [property: Id(1)] IReadOnlyList<AlertRule> Rules);
+    [property: Id(1)] IReadOnlyList<AlertRule> Rules)
+{
+    /// <summary>The most rules the fleet may have at once.</summary>
+    public const int MaxRules = 100;
+}
 
 /// <summary>What became of an operator's new rules: refused (naming the rule and field), or the rule set now in force.</summary>
 [GenerateSerializer, Immutable, Alias("iot.alert-rules-outcome")]

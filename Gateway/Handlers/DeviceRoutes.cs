@@ -15,6 +15,7 @@ public static class DeviceRoutes
         CommandHandlers commands,
         ConfigHandlers config,
         FirmwareHandlers firmware,
+        AlertHandlers alerts,
         IReadOnlyList<IMessageMiddleware> middleware,
         IReadOnlyList<IMessageMiddleware> deviceMessages)
     {
@@ -29,6 +30,11 @@ public static class DeviceRoutes
             devices.On("control/{device_id}/command", commands.Send, qos: 2, publisher: CallerKind.Operator, name: "command");
             devices.On("control/{device_id}/config", config.Update, qos: 2, publisher: CallerKind.Operator, name: "config");
             devices.On("firmware/{device_id}/update", firmware.Update, qos: 2, publisher: CallerKind.Operator, name: "firmware-update");
+
+            // Operators' alert rules and acknowledgements: "alerts" is a route word, so these are no device's topics
+            devices.On("alerts/rules", alerts.SetRules, qos: 1, publisher: CallerKind.Operator, name: "alert-rules");
+            devices.On("alerts/rules/get", alerts.GetRules, qos: 1, publisher: CallerKind.Operator, name: "alert-rules-get");
+            devices.On("alerts/{alert_id}/acknowledge", alerts.Acknowledge, qos: 1, publisher: CallerKind.Operator, name: "alert-acknowledge");
 
             // A device's own messages, which its message rate limit counts
             devices.Group(string.Empty, deviceMessages, device =>

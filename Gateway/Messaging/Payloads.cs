@@ -195,6 +195,44 @@ public static class Payloads
             w.WriteNumber("raised_at", alert.RaisedAt.ToUnixTimeMilliseconds() / 1000.0);
         });
 
+    /// <summary>The fleet's alert rules in force, each with its resolved id: the reply to an operator who set or asked for them.</summary>
+    public static byte[] AlertRules(AlertRuleSet rules) =>
+        Write(w =>
+        {
+            w.WriteNumber("version", rules.Version);
+            w.WriteStartArray("rules");
+            foreach (var rule in rules.Rules)
+            {
+                w.WriteStartObject();
+                w.WriteString("id", rule.Id);
+                w.WriteString("sensor_type", rule.SensorType);
+                if (rule.DeviceType is not null)
+                {
+                    w.WriteString("device_type", rule.DeviceType);
+                }
+
+                w.WriteString("operator", rule.Operator);
+                w.WriteNumber("threshold", rule.Threshold!.Value);
+                w.WriteString("severity", rule.Severity);
+                if (rule.ClearThreshold is { } clearThreshold)
+                {
+                    w.WriteNumber("clear_threshold", clearThreshold);
+                }
+
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+        });
+
+    /// <summary>The reply to an operator who acknowledged an alert.</summary>
+    public static byte[] AlertAcknowledged(string alertId) =>
+        Write(w =>
+        {
+            w.WriteString("alert_id", alertId);
+            w.WriteBoolean("acknowledged", true);
+        });
+
     private static byte[] Write(Action<Utf8JsonWriter> body)
     {
         var buffer = new ArrayBufferWriter<byte>(256);

@@ -9,7 +9,7 @@ namespace Orleans.IoT.Gateway.Messaging;
 /// Unknown fields are ignored (status reports keep them). Each reader returns false with a message
 /// that names the offending field.
 /// </summary>
-public static class RequestReader
+public static partial class RequestReader
 {
     public const int MaxTextLength = 256;
     public const int MaxCapabilities = 64;
@@ -316,16 +316,17 @@ public static class RequestReader
     public static string? OptionalString(JsonElement json, string name) =>
         json.TryGetProperty(name, out var element) && element.ValueKind == JsonValueKind.String ? element.GetString() : null;
 
-    private static bool TryRequiredText(JsonElement json, string name, [NotNullWhen(true)] out string? value, [NotNullWhen(false)] out string? error)
+    /// <param name="path">Where the object sits in the payload (<c>rules[0].</c>), for naming the field; empty at the top.</param>
+    private static bool TryRequiredText(JsonElement json, string name, [NotNullWhen(true)] out string? value, [NotNullWhen(false)] out string? error, string path = "")
     {
-        if (!TryOptionalText(json, name, out value, out error))
+        if (!TryOptionalText(json, name, out value, out error, path))
         {
             return false;
         }
 
         if (string.IsNullOrWhiteSpace(value))
         {
-            error = $"'{name}' is required";
+            error = $"'{path}{name}' is required";
             value = null;
             return false;
         }
@@ -333,7 +334,7 @@ public static class RequestReader
         return true;
     }
 
-    private static bool TryOptionalText(JsonElement json, string name, out string? value, [NotNullWhen(false)] out string? error)
+    private static bool TryOptionalText(JsonElement json, string name, out string? value, [NotNullWhen(false)] out string? error, string path = "")
     {
         value = null;
         error = null;
@@ -344,14 +345,14 @@ public static class RequestReader
 
         if (element.ValueKind != JsonValueKind.String)
         {
-            error = $"'{name}' must be a string";
+            error = $"'{path}{name}' must be a string";
             return false;
         }
 
         value = element.GetString()!;
         if (value.Length > MaxTextLength)
         {
-            error = $"'{name}' must be at most {MaxTextLength} characters";
+            error = $"'{path}{name}' must be at most {MaxTextLength} characters";
             value = null;
             return false;
         }
@@ -379,7 +380,7 @@ public static class RequestReader
         return true;
     }
 
-    private static bool TryOptionalNumber(JsonElement json, string name, out double? value, [NotNullWhen(false)] out string? error)
+    private static bool TryOptionalNumber(JsonElement json, string name, out double? value, [NotNullWhen(false)] out string? error, string path = "")
     {
         value = null;
         error = null;
@@ -390,7 +391,7 @@ public static class RequestReader
 
         if (element.ValueKind != JsonValueKind.Number || !element.TryGetDouble(out var number) || !double.IsFinite(number))
         {
-            error = $"'{name}' must be a finite number";
+            error = $"'{path}{name}' must be a finite number";
             return false;
         }
 

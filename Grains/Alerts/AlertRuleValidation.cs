@@ -9,7 +9,6 @@ namespace Orleans.IoT.Grains.Alerts;
 /// </summary>
 public static partial class AlertRuleValidation
 {
-    public const int MaxRules = 100;
     public const int MaxIdLength = 128;
     public const int MaxDeviceTypeLength = 128;
 
@@ -38,9 +37,9 @@ public static partial class AlertRuleValidation
         {
             found.Add("the rules are missing");
         }
-        else if (rules.Count > MaxRules)
+        else if (rules.Count > AlertRuleSet.MaxRules)
         {
-            found.Add($"at most {MaxRules} alert rules may be set, not {rules.Count}");
+            found.Add($"at most {AlertRuleSet.MaxRules} alert rules may be set, not {rules.Count}");
         }
         else
         {

@@ -77,10 +77,10 @@ public sealed class AlertRuleValidationTests
     [Fact]
     public void More_rules_than_the_bound_are_refused()
     {
-        var rules = Enumerable.Range(0, AlertRuleValidation.MaxRules + 1).Select(i => Temperature with { Threshold = i }).ToList();
+        var rules = Enumerable.Range(0, AlertRuleSet.MaxRules + 1).Select(i => Temperature with { Threshold = i }).ToList();
 
         Assert.False(AlertRuleValidation.TryAccept(rules, "rules", out _, out var problems));
 
-        Assert.Contains($"at most {AlertRuleValidation.MaxRules} alert rules", Assert.Single(problems));
+        Assert.Contains($"at most {AlertRuleSet.MaxRules} alert rules", Assert.Single(problems));
     }
 }

@@ -105,6 +105,21 @@ public sealed class MessageDispatcherTests
         Assert.Equal(5, outbound.Published.Count(m => m.Topic == "iot/devices/dev-1/replies"));
     }
 
+    [Fact]
+    public async Task A_refusal_on_a_route_that_names_no_device_is_replied_to_and_copied_to_no_errors_topic()
+    {
+        var router = DeviceRoutes.CreateRouter();
+        router.Group("iot/devices", [], devices => devices.On(
+            "alerts/{alert_id}/acknowledge", _ => ValueTask.FromResult(MessageResult.Refused(ErrorCodes.ValidationFailed, "no alert with this id")), qos: 1, publisher: CallerKind.Operator));
+        var (dispatcher, outbound) = Dispatcher(router);
+        var message = new InboundMessage("iot/devices/alerts/a1/acknowledge", "{}"u8.ToArray(), 1, Caller.Operator("ops"), ResponseTopic: "ops/replies", SessionId: "ops");
+
+        Assert.Equal(ErrorCodes.ValidationFailed, (await dispatcher.DispatchAsync(message)).ErrorCode);
+        Assert.Equal(ErrorCodes.ValidationFailed, (await dispatcher.DispatchAsync(message with { Topic = "iot/devices/alerts/a$1/acknowledge" })).ErrorCode);
+
+        Assert.Equal(["ops/replies", "ops/replies"], outbound.Published.Select(m => m.Topic));
+    }
+
     private static InboundMessage Message() =>
         new("iot/devices/data/dev-1/temperature", "{}"u8.ToArray(), 1, Caller.Anonymous, SessionId: "client-1");
 
@@ -112,6 +127,11 @@ public sealed class MessageDispatcherTests
     {
         var router = DeviceRoutes.CreateRouter();
         router.Group("iot/devices", [], devices => devices.On("data/{device_id}/{sensor_type}", handler, qos: 1, name: "data"));
+        return Dispatcher(router, errorBudget);
+    }
+
+    private static (MessageDispatcher Dispatcher, RecordingPublisher Outbound) Dispatcher(TopicRouter router, ErrorPublicationBudget? errorBudget = null)
+    {
         var outbound = new RecordingPublisher();
         var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
         var dispatcher = new MessageDispatcher(

@@ -29,6 +29,8 @@ public sealed class TopicAccessPolicyTests
     [InlineData("iot/alerts/#")]
     [InlineData("iot/alerts/high/dev1")]
     [InlineData("iot/+/high/dev1")]
+    [InlineData("iot/devices/alerts/rules")]
+    [InlineData("iot/devices/alerts/#")]
     public void A_device_may_not_subscribe_elsewhere(string filter) =>
         Assert.False(TopicAccessPolicy.CanSubscribe(Device, filter));
 
@@ -50,6 +52,8 @@ public sealed class TopicAccessPolicyTests
     [InlineData("iot/devices/data/register/response", false)]
     [InlineData("analytics/#", false)]
     [InlineData("iot/alerts/#", false)]
+    [InlineData("iot/devices/alerts/register/response", false)]
+    [InlineData("iot/devices/alerts/rules", false)]
     public void A_provisioning_session_may_subscribe_only_to_one_devices_registration_replies(string filter, bool allowed)
     {
         Assert.Equal(allowed, TopicAccessPolicy.CanSubscribe(Caller.Provisioning, filter));

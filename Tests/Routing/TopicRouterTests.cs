@@ -17,6 +17,9 @@ public sealed class TopicRouterTests
             devices.On("data/{device_id}/{sensor_type}", Nothing, qos: 1, name: "data");
             devices.On("control/{device_id}/command", Nothing, qos: 2, publisher: CallerKind.Operator, name: "command");
             devices.On("control/{device_id}/command/{command_id}/result", Nothing, qos: 1, name: "command-result");
+            devices.On("alerts/rules", Nothing, qos: 1, publisher: CallerKind.Operator, name: "alert-rules");
+            devices.On("alerts/rules/get", Nothing, qos: 1, publisher: CallerKind.Operator, name: "alert-rules-get");
+            devices.On("alerts/{alert_id}/acknowledge", Nothing, qos: 1, publisher: CallerKind.Operator, name: "alert-acknowledge");
         });
         return router;
     }
@@ -27,6 +30,9 @@ public sealed class TopicRouterTests
     [InlineData("iot/devices/data/device_001/temperature", "data")]
     [InlineData("iot/devices/control/plant:7.a/command", "command")]
     [InlineData("iot/devices/control/d1/command/c-42/result", "command-result")]
+    [InlineData("iot/devices/alerts/rules", "alert-rules")]
+    [InlineData("iot/devices/alerts/rules/get", "alert-rules-get")]
+    [InlineData("iot/devices/alerts/0f8fad5bd9cb469fa16570867728950e/acknowledge", "alert-acknowledge")]
     public void Matches_each_route_and_captures_its_parameters(string topic, string route)
     {
         var match = DeviceRouter().Match(topic);
@@ -59,6 +65,11 @@ public sealed class TopicRouterTests
     [InlineData("iot/devices/control/dev1/commands")]
     [InlineData("iot/devices/control/dev1/command/c1")]
     [InlineData("iot/devices/control/dev1/command/c1/results")]
+    [InlineData("iot/devices/alerts")]
+    [InlineData("iot/devices/alerts/rules/get/all")]
+    [InlineData("iot/devices/alerts/rules/set")]
+    [InlineData("iot/devices/alerts/a1/acknowledged")]
+    [InlineData("iot/devices/alerts/a1/acknowledge/now")]
     [InlineData("")]
     [InlineData("iot")]
     public void Topics_that_almost_match_match_no_route(string topic)
@@ -77,6 +88,10 @@ public sealed class TopicRouterTests
     [InlineData("iot/devices/data/dev1/temp:c", "sensor_type")]
     [InlineData("iot/devices/data/dev1/_temp", "sensor_type")]
     [InlineData("iot/devices/control/dev1/command/c$1/result", "command_id")]
+    [InlineData("iot/devices/alerts/-a1/acknowledge", "alert_id")]
+    [InlineData("iot/devices/alerts/a:1/acknowledge", "alert_id")]
+    [InlineData("iot/devices/heartbeat/alerts", "device_id")]
+    [InlineData("iot/devices/data/alerts/rules", "device_id")]
     public void Identifiers_outside_the_design_patterns_are_invalid_parameters(string topic, string parameter)
     {
         var match = DeviceRouter().Match(topic);
@@ -103,6 +118,16 @@ public sealed class TopicRouterTests
 
         Assert.Equal(RouteMatchStatus.Matched, router.Match($"iot/devices/data/d1/{longest}").Status);
         Assert.Equal(RouteMatchStatus.InvalidParameter, router.Match($"iot/devices/data/d1/{longest}x").Status);
+    }
+
+    [Fact]
+    public void An_alert_id_as_device_grains_make_them_is_a_valid_alert_id_and_alert_topics_name_no_device()
+    {
+        var match = DeviceRouter().Match($"iot/devices/alerts/{Guid.NewGuid():N}/acknowledge");
+
+        Assert.Equal(RouteMatchStatus.Matched, match.Status);
+        Assert.Null(match.Values["device_id"]);
+        Assert.Null(DeviceRouter().Match("iot/devices/alerts/rules").Values["device_id"]);
     }
 
     [Fact]

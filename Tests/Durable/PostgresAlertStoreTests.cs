@@ -88,6 +88,25 @@ public sealed class PostgresAlertStoreTests(DurableNodeFixture node)
     }
 
     [Fact]
+    public async Task An_alert_acknowledged_before_it_is_written_is_written_acknowledged()
+    {
+        await using var dataSource = node.CreateDataSource();
+        var clock = new FakeTimeProvider(T0.AddHours(1));
+        var store = new PostgresAlertStore(dataSource, Options.Create(new AlertStoreOptions()), clock, new RecordingLogger<PostgresAlertStore>());
+        var device = NewDeviceId();
+        var raised = Raised(NewAlertId(), device, "medium", T0);
+        await store.RecordAsync(raised, CancellationToken.None); // queued: the writer has not started
+
+        Assert.True(await store.AcknowledgeAsync(raised.AlertId, "ops", CancellationToken.None));
+        await store.StartAsync(CancellationToken.None);
+        await WaitUntilAsync(() => CountAlerts(device) == 1);
+        await store.StopAsync(CancellationToken.None);
+
+        var stored = Assert.Single(await store.ReadDeviceHistoryAsync(device, 10, CancellationToken.None));
+        Assert.Equal(raised with { AcknowledgedAt = T0.AddHours(1), AcknowledgedBy = "ops" }, stored);
+    }
+
+    [Fact]
     public async Task Past_its_capacity_the_queue_drops_an_alert_and_logs_it()
     {
         await using var dataSource = node.CreateDataSource();

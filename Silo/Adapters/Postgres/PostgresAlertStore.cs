@@ -26,18 +26,23 @@ public sealed partial class PostgresAlertStore(
         acknowledged_at, acknowledged_by
         """;
 
-    /// <summary>Every alert of a batch as arrays unnested into rows; the batch holds one entry per alert.</summary>
+    /// <summary>
+    /// Every alert of a batch as arrays unnested into rows; the batch holds one entry per alert. A stored clear and a
+    /// stored acknowledgement stand (an acknowledgement queued with the alert it acknowledges is written with it).
+    /// </summary>
     private const string UpsertBatch = """
         INSERT INTO alerts (alert_id, device_id, rule, sensor_type, severity, threshold, raised_value, raised_at,
-                            cleared_value, cleared_at, state)
+                            cleared_value, cleared_at, acknowledged_at, acknowledged_by, state)
         SELECT *, CASE WHEN cleared_at IS NULL THEN 'active' ELSE 'cleared' END
         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[],
-                    $8::timestamptz[], $9::float8[], $10::timestamptz[])
+                    $8::timestamptz[], $9::float8[], $10::timestamptz[], $11::timestamptz[], $12::text[])
              AS batch (alert_id, device_id, rule, sensor_type, severity, threshold, raised_value, raised_at,
-                       cleared_value, cleared_at)
+                       cleared_value, cleared_at, acknowledged_at, acknowledged_by)
         ON CONFLICT (alert_id) DO UPDATE SET
             cleared_value = coalesce(alerts.cleared_value, excluded.cleared_value),
             cleared_at = coalesce(alerts.cleared_at, excluded.cleared_at),
+            acknowledged_by = CASE WHEN alerts.acknowledged_at IS NULL THEN excluded.acknowledged_by ELSE alerts.acknowledged_by END,
+            acknowledged_at = coalesce(alerts.acknowledged_at, excluded.acknowledged_at),
             state = CASE WHEN coalesce(alerts.cleared_at, excluded.cleared_at) IS NULL THEN 'active' ELSE 'cleared' END
         """;
 
@@ -164,6 +169,16 @@ public sealed partial class PostgresAlertStore(
         ArgumentException.ThrowIfNullOrEmpty(alertId);
         ArgumentException.ThrowIfNullOrEmpty(operatorName);
         var acknowledgedAt = LifecycleAuditRules.Stored(clock.GetUtcNow()).UtcDateTime;
+        lock (_lock)
+        {
+            // Raised a moment ago and not written yet: written with its acknowledgement (the first one stands).
+            if (_queued.TryGetValue(alertId, out var queued))
+            {
+                _queued[alertId] = AlertStoreRules.Merge(queued, queued with { AcknowledgedAt = acknowledgedAt, AcknowledgedBy = operatorName });
+                return Task.FromResult(true);
+            }
+        }
+
         return PostgresReads.RetryOnceAsync(dataSource, "the alerts", async connection =>
         {
             await using var acknowledge = new NpgsqlCommand(Acknowledge, connection);
@@ -266,6 +281,8 @@ public sealed partial class PostgresAlertStore(
         upsert.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. alerts.Select(a => a.RaisedAt.UtcDateTime)] });
         upsert.Parameters.Add(new NpgsqlParameter<double?[]> { TypedValue = [.. alerts.Select(a => a.ClearedValue)] });
         upsert.Parameters.Add(new NpgsqlParameter<DateTime?[]> { TypedValue = [.. alerts.Select(a => a.ClearedAt?.UtcDateTime)] });
+        upsert.Parameters.Add(new NpgsqlParameter<DateTime?[]> { TypedValue = [.. alerts.Select(a => a.AcknowledgedAt?.UtcDateTime)] });
+        upsert.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. alerts.Select(a => a.AcknowledgedBy)] });
         await upsert.ExecuteNonQueryAsync(cancellationToken);
     }
 

@@ -11,8 +11,6 @@ namespace Orleans.IoT.Grains;
 /// </summary>
 public sealed partial class DeviceGrain
 {
-    private readonly AlertRuleBook _alertRules;
-    private readonly IAlertStore _alertStore;
 
     /// <summary>
     /// Raises and clears the device's alerts on <paramref name="reading"/>, and stores them when one changed; returns the
@@ -21,14 +19,14 @@ public sealed partial class DeviceGrain
     /// </summary>
     private async ValueTask<IReadOnlyList<Alert>?> EvaluateAlertsAsync(SensorReading reading, CancellationToken cancellationToken)
     {
-        var rules = _alertRules.For(reading.SensorType);
+        var rules = _services.AlertRules.For(reading.SensorType);
         if (rules.Count == 0 && !AlertTracker.HasActive(State.Alerts, reading.SensorType))
         {
             return null;
         }
 
         var changes = AlertTracker.Evaluate(
-            State.Alerts, rules, reading.DeviceId, State.Type, reading.SensorType, reading.Value, _clock.GetUtcNow(), NewAlertId);
+            State.Alerts, rules, reading.DeviceId, State.Type, reading.SensorType, reading.Value, _services.Clock.GetUtcNow(), NewAlertId);
         if (changes is null)
         {
             return null;
@@ -56,14 +54,14 @@ public sealed partial class DeviceGrain
         {
             try
             {
-                await _events.AlertChanged(alert, cancellationToken);
+                await _services.Events.AlertChanged(alert, cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 LogEventFailed(ex, alert.DeviceId, "alert");
             }
 
-            await _alertStore.RecordAsync(alert, cancellationToken);
+            await _services.AlertStore.RecordAsync(alert, cancellationToken);
         }
     }
 

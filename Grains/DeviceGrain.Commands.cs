@@ -20,7 +20,7 @@ public sealed partial class DeviceGrain
     /// <summary>Whether the expiry reminder exists, as far as this activation knows (it was registered when a command opened).</summary>
     private bool _commandReminderRegistered;
 
-    private CommandBook Commands => new(_commands.State, _commandOptions);
+    private CommandBook Commands => new(_commands.State, _services.Commands);
 
     public async Task<CommandOutcome> SendCommand(CommandRequest request, Caller caller, CancellationToken cancellationToken)
     {
@@ -243,7 +243,7 @@ public sealed partial class DeviceGrain
     {
         try
         {
-            await _outbound.SendCommandAsync(command, cancellationToken);
+            await _services.Outbound.SendCommandAsync(command, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -257,14 +257,14 @@ public sealed partial class DeviceGrain
     {
         try
         {
-            await _events.CommandChanged(command, cancellationToken);
+            await _services.Events.CommandChanged(command, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogEventFailed(ex, DeviceId, "command");
         }
 
-        await _audit.RecordAsync(
+        await _services.Audit.RecordAsync(
             new LifecycleAuditEntry(DeviceId, "command", command.CommandId, command.State, DateTimeOffset.FromUnixTimeMilliseconds((long)(command.UpdatedAt * 1000)), CommandAudit.Detail(command)),
             cancellationToken);
     }

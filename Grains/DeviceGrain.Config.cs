@@ -122,7 +122,7 @@ public sealed partial class DeviceGrain
     {
         try
         {
-            await _outbound.SendConfigAsync(update, cancellationToken);
+            await _services.Outbound.SendConfigAsync(update, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -134,14 +134,14 @@ public sealed partial class DeviceGrain
     {
         try
         {
-            await _events.ConfigChanged(update, cancellationToken);
+            await _services.Events.ConfigChanged(update, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogEventFailed(ex, DeviceId, "configuration");
         }
 
-        await _audit.RecordAsync(
+        await _services.Audit.RecordAsync(
             new LifecycleAuditEntry(DeviceId, "config", update.ConfigId, update.State, DateTimeOffset.FromUnixTimeMilliseconds((long)(update.UpdatedAt * 1000)), ConfigAudit.Detail(update)),
             cancellationToken);
     }

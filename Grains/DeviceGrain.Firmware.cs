@@ -16,10 +16,9 @@ public sealed partial class DeviceGrain
     private const string FirmwareTimeoutReminder = "firmware-timeout";
 
     private readonly IPersistentState<FirmwareUpdatesState> _firmware;
-    private readonly FirmwareOptions _firmwareOptions;
     private IGrainTimer? _firmwareTimeoutTimer;
 
-    private FirmwareBook Firmware => new(_firmware.State, _firmwareOptions);
+    private FirmwareBook Firmware => new(_firmware.State, _services.Firmware);
 
     public async Task<FirmwareOutcome> StartFirmwareUpdate(FirmwareRequest request, Caller caller, CancellationToken cancellationToken)
     {
@@ -107,7 +106,7 @@ public sealed partial class DeviceGrain
 
         if (update.State == FirmwareStates.Updated)
         {
-            await _catalog.UpsertAsync(CatalogEntry(), cancellationToken);
+            await _services.Catalog.UpsertAsync(CatalogEntry(), cancellationToken);
         }
 
         await AnnounceFirmwareAsync(update.ToStatus(DeviceId), audited: update.State != stateBefore, cancellationToken);
@@ -129,7 +128,7 @@ public sealed partial class DeviceGrain
     {
         var (previousVersion, previousUpdatedAt) = (State.FirmwareVersion, State.UpdatedAt);
         State.FirmwareVersion = version;
-        State.UpdatedAt = _clock.GetUtcNow();
+        State.UpdatedAt = _services.Clock.GetUtcNow();
         try
         {
             await WriteStateAsync(cancellationToken);
@@ -231,7 +230,7 @@ public sealed partial class DeviceGrain
     {
         try
         {
-            await _outbound.SendFirmwareUpdateAsync(update, cancellationToken);
+            await _services.Outbound.SendFirmwareUpdateAsync(update, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -248,7 +247,7 @@ public sealed partial class DeviceGrain
     {
         try
         {
-            await _events.FirmwareChanged(update, cancellationToken);
+            await _services.Events.FirmwareChanged(update, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -257,7 +256,7 @@ public sealed partial class DeviceGrain
 
         if (audited)
         {
-            await _audit.RecordAsync(
+            await _services.Audit.RecordAsync(
                 new LifecycleAuditEntry(DeviceId, FirmwareAudit.Kind, update.UpdateId, update.State, DateTimeOffset.FromUnixTimeMilliseconds((long)(update.UpdatedAt * 1000)), FirmwareAudit.Detail(update)),
                 cancellationToken);
         }

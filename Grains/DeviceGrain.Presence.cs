@@ -35,7 +35,7 @@ public sealed partial class DeviceGrain
         // an offline or unregistered one's row is put right (the transition's entry died with the old silo).
         if (!State.Online)
         {
-            await _catalog.UpsertAsync(CatalogEntry(), cancellationToken);
+            await _services.Catalog.UpsertAsync(CatalogEntry(), cancellationToken);
         }
 
         IsRegisteredOrLeave();
@@ -52,7 +52,7 @@ public sealed partial class DeviceGrain
         }
 
         State.Online = true;
-        _presenceMetrics.CameOnline();
+        _services.PresenceMetrics.CameOnline();
         return new PresenceChange(DeviceId, true, reason, now);
     }
 
@@ -66,7 +66,7 @@ public sealed partial class DeviceGrain
 
         try
         {
-            await _events.PresenceChanged(change, cancellationToken);
+            await _services.Events.PresenceChanged(change, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -76,7 +76,7 @@ public sealed partial class DeviceGrain
 
         if (State.Registered)
         {
-            await _catalog.UpsertAsync(CatalogEntry(), cancellationToken);
+            await _services.Catalog.UpsertAsync(CatalogEntry(), cancellationToken);
         }
     }
 
@@ -85,7 +85,7 @@ public sealed partial class DeviceGrain
         if (State.Online)
         {
             State.Online = false;
-            _presenceMetrics.WentOffline();
+            _services.PresenceMetrics.WentOffline();
         }
     }
 
@@ -100,7 +100,7 @@ public sealed partial class DeviceGrain
         {
             // Not stored: still online, and the timer keeps watching.
             State.Online = true;
-            _presenceMetrics.CameOnline();
+            _services.PresenceMetrics.CameOnline();
             throw;
         }
 

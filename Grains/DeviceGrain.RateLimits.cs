@@ -19,8 +19,8 @@ public sealed partial class DeviceGrain
             return refused;
         }
 
-        return _messages.TryAcquire(NowMilliseconds(), _rateLimit.MaxMessages, _rateLimit.WindowSeconds) is { } retryAfter
-            ? DeviceResult.Refused(ErrorCodes.RateLimited, $"more than {_rateLimit.MaxMessages} messages in {_rateLimit.WindowSeconds} s", retryAfter)
+        return _messages.TryAcquire(NowMilliseconds(), _services.RateLimit.MaxMessages, _services.RateLimit.WindowSeconds) is { } retryAfter
+            ? DeviceResult.Refused(ErrorCodes.RateLimited, $"more than {_services.RateLimit.MaxMessages} messages in {_services.RateLimit.WindowSeconds} s", retryAfter)
             : null;
     }
 
@@ -29,9 +29,9 @@ public sealed partial class DeviceGrain
     /// right) count too; null when it may go on.
     /// </summary>
     private DeviceResult? CountRegistrationAttempt() =>
-        _registrations.TryAcquire(NowMilliseconds(), _rateLimit.MaxRegistrationsPerDevice, _rateLimit.WindowSeconds) is { } retryAfter
-            ? DeviceResult.Refused(ErrorCodes.RateLimited, $"more than {_rateLimit.MaxRegistrationsPerDevice} registration attempts for this device in {_rateLimit.WindowSeconds} s", retryAfter)
+        _registrations.TryAcquire(NowMilliseconds(), _services.RateLimit.MaxRegistrationsPerDevice, _services.RateLimit.WindowSeconds) is { } retryAfter
+            ? DeviceResult.Refused(ErrorCodes.RateLimited, $"more than {_services.RateLimit.MaxRegistrationsPerDevice} registration attempts for this device in {_services.RateLimit.WindowSeconds} s", retryAfter)
             : null;
 
-    private long NowMilliseconds() => _clock.GetUtcNow().ToUnixTimeMilliseconds();
+    private long NowMilliseconds() => _services.Clock.GetUtcNow().ToUnixTimeMilliseconds();
 }

@@ -1,7 +1,5 @@
 using System.Text;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using Orleans.IoT.Grains.Alerts;
 using Orleans.IoT.Grains.Commands;
 using Orleans.IoT.Grains.Config;
 using Orleans.IoT.Grains.Firmware;
@@ -25,20 +23,8 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
     private readonly IPersistentState<DeviceState> _state;
     private readonly IPersistentState<CommandsState> _commands;
     private readonly IPersistentState<ConfigState> _config;
-    private readonly ISensorHistorySink _history;
-    private readonly IDeviceCatalog _catalog;
-    private readonly IDeviceEventPublisher _events;
-    private readonly IDeviceOutbound _outbound;
-    private readonly ILifecycleAudit _audit;
-    private readonly CommandOptions _commandOptions;
-    private readonly PresenceMetrics _presenceMetrics;
-    private readonly WriteBehindFlush _writeBehindFlush;
-    private readonly TimeProvider _clock;
-    private readonly PresenceOptions _presence;
-    private readonly RateLimitOptions _rateLimit;
-    private readonly WriteBehindOptions _writeBehind;
+    private readonly DeviceGrainServices _services;
     private readonly ILogger<DeviceGrain> _logger;
-    private readonly ILocalSiloDetails _silo;
     private IGrainTimer? _offlineTimer;
     private IGrainTimer? _writeBehindTimer;
     private bool _unsavedChanges;
@@ -47,46 +33,16 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
         [PersistentState("device", StorageNames.Devices)] IPersistentState<DeviceState> state,
         [PersistentState("commands", StorageNames.Devices)] IPersistentState<CommandsState> commands,
         [PersistentState("config", StorageNames.Devices)] IPersistentState<ConfigState> config,
-        ISensorHistorySink history,
-        IDeviceCatalog catalog,
-        IDeviceEventPublisher events,
-        IDeviceOutbound outbound,
-        ILifecycleAudit audit,
-        IOptions<CommandOptions> commandOptions,
-        PresenceMetrics presenceMetrics,
-        WriteBehindFlush writeBehindFlush,
-        TimeProvider clock,
-        IOptions<PresenceOptions> presence,
-        IOptions<RateLimitOptions> rateLimit,
-        IOptions<WriteBehindOptions> writeBehind,
-        ILogger<DeviceGrain> logger,
         [PersistentState("firmware", StorageNames.Devices)] IPersistentState<FirmwareUpdatesState> firmware,
-        IOptions<FirmwareOptions> firmwareOptions,
-        AlertRuleBook alertRules,
-        IAlertStore alertStore,
-        ILocalSiloDetails silo)
+        DeviceGrainServices services,
+        ILogger<DeviceGrain> logger)
     {
-        _silo = silo;
         _state = state;
         _commands = commands;
         _config = config;
-        _outbound = outbound;
-        _audit = audit;
-        _commandOptions = commandOptions.Value;
-        _history = history;
-        _catalog = catalog;
-        _events = events;
-        _presenceMetrics = presenceMetrics;
-        _writeBehindFlush = writeBehindFlush;
-        _clock = clock;
-        _presence = presence.Value;
-        _rateLimit = rateLimit.Value;
-        _writeBehind = writeBehind.Value;
-        _logger = logger;
         _firmware = firmware;
-        _firmwareOptions = firmwareOptions.Value;
-        _alertRules = alertRules;
-        _alertStore = alertStore;
+        _services = services;
+        _logger = logger;
     }
 
     private DeviceState State => _state.State;
@@ -103,20 +59,20 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
             : deviceId == DeviceId;
     }
 
-    private TimeSpan OfflineAfter => TimeSpan.FromSeconds(_presence.OfflineAfterSeconds);
+    private TimeSpan OfflineAfter => TimeSpan.FromSeconds(_services.Presence.OfflineAfterSeconds);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (State.Online)
         {
-            _presenceMetrics.CameOnline();
+            _services.PresenceMetrics.CameOnline();
         }
 
         if (State.Registered && State.Online)
         {
             // The previous activation's timer died with it; keep watching for silence, and let the catalog say who does.
             StartOfflineTimer(RemainingUntilOffline(Now()));
-            await _catalog.UpsertAsync(CatalogEntry(), cancellationToken);
+            await _services.Catalog.UpsertAsync(CatalogEntry(), cancellationToken);
         }
 
         if (Commands.NextExpiry is not null)
@@ -132,11 +88,11 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
     {
         if (State.Online)
         {
-            _presenceMetrics.WentOffline(); // counted by the silo that activates it next
+            _services.PresenceMetrics.WentOffline(); // counted by the silo that activates it next
 
             // Its timer ends here, while the silo may live on (Orleans deactivates the grains whose directory partition
             // was on a silo that died): the catalog says no one watches it, and PresenceRecovery wakes it again.
-            await _catalog.UpsertAsync(CatalogEntry() with { WatchedBy = DeviceCatalogEntry.Unwatched }, cancellationToken);
+            await _services.Catalog.UpsertAsync(CatalogEntry() with { WatchedBy = DeviceCatalogEntry.Unwatched }, cancellationToken);
         }
 
         if (!_unsavedChanges)
@@ -152,7 +108,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
         {
             // Only what is written behind (last seen, metrics, latest readings) is lost; every transition was stored.
             LogWriteBehindLost(ex, DeviceId);
-            _writeBehindFlush.Remove(DeviceId);
+            _services.WriteBehindFlush.Remove(DeviceId);
         }
     }
 
@@ -182,7 +138,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
         }
 
         var token = DeviceToken.Create();
-        var at = _clock.GetUtcNow();
+        var at = _services.Clock.GetUtcNow();
         var previous = State.Copy();
         State.Registered = true;
         State.Name = request.Name;
@@ -211,7 +167,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
         await PublishPresence(presenceChange, cancellationToken);
         if (presenceChange is null)
         {
-            await _catalog.UpsertAsync(CatalogEntry(), cancellationToken);
+            await _services.Catalog.UpsertAsync(CatalogEntry(), cancellationToken);
         }
 
         LogRegistered(DeviceId, isRenewal);
@@ -234,7 +190,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
         var previous = State.Copy();
         State.Registered = false;
         State.TokenHash = null;
-        State.UpdatedAt = _clock.GetUtcNow();
+        State.UpdatedAt = _services.Clock.GetUtcNow();
         var wasOnline = State.Online;
         SetOffline();
 
@@ -249,7 +205,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
         }
 
         StopOfflineTimer();
-        await _catalog.UpsertAsync(CatalogEntry(), cancellationToken);
+        await _services.Catalog.UpsertAsync(CatalogEntry(), cancellationToken);
         if (wasOnline)
         {
             await PublishPresence(new PresenceChange(DeviceId, false, "unregistered", now), cancellationToken);
@@ -324,7 +280,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
         var stored = IsThisDevice(reading.DeviceId) ? reading : reading with { DeviceId = DeviceId };
         try
         {
-            await _history.AppendAsync(stored, cancellationToken);
+            await _services.History.AppendAsync(stored, cancellationToken);
         }
         catch (ReadingRefusedException)
         {
@@ -342,7 +298,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
         await SeenAsync("data", cancellationToken);
         try
         {
-            await _events.ReadingRecorded(stored, cancellationToken);
+            await _services.Events.ReadingRecorded(stored, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -470,12 +426,12 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
         if (!_unsavedChanges)
         {
             _unsavedChanges = true;
-            _writeBehindFlush.Add(DeviceId);
+            _services.WriteBehindFlush.Add(DeviceId);
         }
 
         _writeBehindTimer ??= this.RegisterGrainTimer(
             WriteBehindAsync,
-            new GrainTimerCreationOptions(TimeSpan.FromSeconds(_writeBehind.WriteBehindSeconds), Timeout.InfiniteTimeSpan));
+            new GrainTimerCreationOptions(TimeSpan.FromSeconds(_services.WriteBehind.WriteBehindSeconds), Timeout.InfiniteTimeSpan));
     }
 
     private async Task WriteBehindAsync(CancellationToken cancellationToken)
@@ -517,7 +473,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
         if (_unsavedChanges)
         {
             _unsavedChanges = false;
-            _writeBehindFlush.Remove(DeviceId);
+            _services.WriteBehindFlush.Remove(DeviceId);
         }
     }
 
@@ -528,11 +484,11 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
         {
             if (previous.Online)
             {
-                _presenceMetrics.CameOnline();
+                _services.PresenceMetrics.CameOnline();
             }
             else
             {
-                _presenceMetrics.WentOffline();
+                _services.PresenceMetrics.WentOffline();
             }
         }
 
@@ -550,11 +506,11 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
         State.Registered,
         State.Online,
         State.LastSeen is { } lastSeen ? DateTimeOffset.FromUnixTimeMilliseconds((long)(lastSeen * 1000)) : null,
-        State.CreatedAt ?? _clock.GetUtcNow(),
-        State.UpdatedAt ?? _clock.GetUtcNow(),
-        State.Online ? _silo.SiloAddress.ToParsableString() : null);
+        State.CreatedAt ?? _services.Clock.GetUtcNow(),
+        State.UpdatedAt ?? _services.Clock.GetUtcNow(),
+        State.Online ? _services.Silo.SiloAddress.ToParsableString() : null);
 
-    private double Now() => _clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
+    private double Now() => _services.Clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device {DeviceId} registered (renewal: {Renewal})")]
     private partial void LogRegistered(string deviceId, bool renewal);

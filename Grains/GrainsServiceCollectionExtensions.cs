@@ -27,6 +27,7 @@ public static class GrainsServiceCollectionExtensions
         services.AddSingleton<AlertRuleBook>();
         services.AddSingleton<AlertRuleSubscription>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<AlertRuleSubscription>());
+        services.AddSingleton<DeviceGrainServices>();
         services.AddHostedService<PresenceRecovery>();
         return services;
     }

@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Options;
+using Orleans.IoT.Grains.Alerts;
+using Orleans.IoT.Grains.Commands;
+using Orleans.IoT.Grains.Firmware;
+using Orleans.IoT.Grains.Ports;
+using Orleans.Runtime;
+
+namespace Orleans.IoT.Grains;
+
+/// <summary>
+/// What every device grain uses from its silo: ports, options, metrics and the clock, in one object per silo. A grain
+/// keeps one reference to it rather than one per service, which saves their pointers in each of a silo's (up to a
+/// million) device grains.
+/// </summary>
+public sealed class DeviceGrainServices(
+    ISensorHistorySink history,
+    IDeviceCatalog catalog,
+    IDeviceEventPublisher events,
+    IDeviceOutbound outbound,
+    ILifecycleAudit audit,
+    AlertRuleBook alertRules,
+    IAlertStore alertStore,
+    PresenceMetrics presenceMetrics,
+    WriteBehindFlush writeBehindFlush,
+    TimeProvider clock,
+    ILocalSiloDetails silo,
+    IOptions<PresenceOptions> presence,
+    IOptions<RateLimitOptions> rateLimit,
+    IOptions<WriteBehindOptions> writeBehind,
+    IOptions<CommandOptions> commands,
+    IOptions<FirmwareOptions> firmware)
+{
+    public ISensorHistorySink History { get; } = history;
+
+    public IDeviceCatalog Catalog { get; } = catalog;
+
+    public IDeviceEventPublisher Events { get; } = events;
+
+    public IDeviceOutbound Outbound { get; } = outbound;
+
+    public ILifecycleAudit Audit { get; } = audit;
+
+    public AlertRuleBook AlertRules { get; } = alertRules;
+
+    public IAlertStore AlertStore { get; } = alertStore;
+
+    public PresenceMetrics PresenceMetrics { get; } = presenceMetrics;
+
+    public WriteBehindFlush WriteBehindFlush { get; } = writeBehindFlush;
+
+    public TimeProvider Clock { get; } = clock;
+
+    public ILocalSiloDetails Silo { get; } = silo;
+
+    public PresenceOptions Presence { get; } = presence.Value;
+
+    public RateLimitOptions RateLimit { get; } = rateLimit.Value;
+
+    public WriteBehindOptions WriteBehind { get; } = writeBehind.Value;
+
+    public CommandOptions Commands { get; } = commands.Value;
+
+    public FirmwareOptions Firmware { get; } = firmware.Value;
+}

@@ -23,6 +23,8 @@ namespace Orleans.IoT.Silo;
 /// <summary>Builds the single process that runs a silo with the gateway co-hosted, from configuration.</summary>
 public static class IoTNode
 {
+    private static readonly TimeSpan HealthCheckTimeout = TimeSpan.FromSeconds(5);
+
     /// <summary>
     /// Builds the node after checking the services its profile needs; throws <see cref="ConfigurationException"/>
     /// naming every bad setting.
@@ -167,9 +169,19 @@ public static class IoTNode
         services.AddSingleton(new FailureClassifier(typeof(RedisConnectionException)));
         services.AddIoTGateway(configuration);
 
-        services.AddHealthChecks()
+        // Ready: the broker listens, this silo is an active member of the cluster, and the stores its profile uses answer.
+        var health = services.AddHealthChecks()
             .AddCheck<BrokerHealthCheck>("broker", tags: ["ready"])
             .AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
+        if (redis is not null)
+        {
+            health.AddRedis(redis.ToString(), name: "redis", tags: ["ready"], timeout: HealthCheckTimeout);
+        }
+
+        if (postgres is not null)
+        {
+            health.AddNpgSql(sp => sp.GetRequiredService<NpgsqlDataSource>(), name: "postgres", tags: ["ready"], timeout: HealthCheckTimeout);
+        }
 
         var meters = configuration.GetSection(PrometheusExport.Section).Get<string[]>();
         PrometheusExport.Configure(meters is { Length: > 0 } ? meters : PrometheusExport.DefaultMeters);
@@ -215,19 +227,14 @@ public static class IoTNode
 public sealed class ConfigurationException(IEnumerable<string> problems)
     : Exception("invalid configuration: " + string.Join("; ", problems));
 
-/// <summary>Ready when this silo's grains answer.</summary>
-public sealed class ClusterHealthCheck(IGrainFactory grains) : IHealthCheck
+/// <summary>Ready when this silo is an active member of the cluster (no grain call: no probe grain whose id a device could take).</summary>
+public sealed class ClusterHealthCheck(IClusterMembershipService membership, ILocalSiloDetails silo) : IHealthCheck
 {
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        try
-        {
-            await grains.GetGrain<IDeviceGrain>("health-probe").GetSnapshot().WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
-            return HealthCheckResult.Healthy();
-        }
-        catch (Exception ex)
-        {
-            return HealthCheckResult.Unhealthy("the cluster does not answer", ex);
-        }
+        var status = membership.CurrentSnapshot.GetSiloStatus(silo.SiloAddress);
+        return Task.FromResult(status == SiloStatus.Active
+            ? HealthCheckResult.Healthy()
+            : HealthCheckResult.Unhealthy($"this silo is {status} in the cluster, not active"));
     }
 }

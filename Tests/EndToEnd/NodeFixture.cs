@@ -17,6 +17,9 @@ public class NodeFixture : IAsyncLifetime
 
     public int MqttPort { get; } = FreePort();
 
+    /// <summary>The node's HTTP port (health, metrics).</summary>
+    public int HttpPort { get; } = FreePort();
+
     /// <summary>The running node's grains, for looking at device state directly.</summary>
     public IGrainFactory Grains => _app!.Services.GetRequiredService<IGrainFactory>();
 
@@ -37,7 +40,7 @@ public class NodeFixture : IAsyncLifetime
             $"--Mqtt:MaxPayloadBytes={MaxPayloadBytes}",
             $"--Orleans:SiloPort={FreePort()}",
             $"--Orleans:GatewayPort={FreePort()}",
-            $"--Urls=http://127.0.0.1:{FreePort()}",
+            $"--Urls=http://127.0.0.1:{HttpPort}",
             $"--Auth:Operators:{OperatorName}={OperatorKey}",
             "--Logging:LogLevel:Default=Warning",
             "--Logging:LogLevel:Orleans.IoT=Warning",

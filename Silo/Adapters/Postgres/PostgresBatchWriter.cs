@@ -14,18 +14,23 @@ namespace Orleans.IoT.Silo.Adapters.Postgres;
 /// <param name="outageStarted">Reports that writes fail (why, and the size of the batch kept).</param>
 /// <param name="outageEnded">Reports that writes succeed again.</param>
 /// <param name="refused">Reports a row PostgreSQL refused, by SQLSTATE only.</param>
+/// <param name="retried">Told each time a batch's write failed and is tried again.</param>
 public sealed class PostgresBatchWriter<T>(
     NpgsqlDataSource dataSource,
     Func<NpgsqlConnection, List<T>, CancellationToken, Task> write,
     Action<string, int> outageStarted,
     Action<OutageSummary> outageEnded,
-    Action<T, string> refused) : IAsyncDisposable
+    Action<T, string> refused,
+    Action? retried = null) : IAsyncDisposable
 {
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(2);
 
     private readonly PostgresOutage _outage = new();
     private NpgsqlConnection? _connection;
+
+    /// <summary>How long writes have been failing; zero when they succeed.</summary>
+    public TimeSpan OutageDuration => _outage.Duration;
 
     /// <summary>
     /// Writes the batches <paramref name="takeBatch"/> gives (an empty one: nothing is queued) whenever
@@ -95,6 +100,7 @@ public sealed class PostgresBatchWriter<T>(
                     _outage.BatchWaited();
                 }
 
+                retried?.Invoke();
                 await Task.Delay(retryDelay, abort);
                 retryDelay = TimeSpan.FromTicks(Math.Min(retryDelay.Ticks * 2, MaxRetryDelay.Ticks));
             }

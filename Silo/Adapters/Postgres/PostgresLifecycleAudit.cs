@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -47,19 +46,15 @@ public sealed partial class PostgresLifecycleAudit : ILifecycleAudit, ILifecycle
         LIMIT $4
         """;
 
-    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(2);
-
     private readonly NpgsqlDataSource _dataSource;
     private readonly AuditMetrics _metrics;
     private readonly ILogger<PostgresLifecycleAudit> _logger;
     private readonly int _batchSize;
     private readonly TimeSpan _queueFullWait;
     private readonly Channel<LifecycleAuditEntry> _queue;
-    private readonly PostgresOutage _outage = new();
+    private readonly PostgresBatchWriter<PendingEntry> _writer;
     private readonly CancellationTokenSource _abort = new();
     private Task _writing = Task.CompletedTask;
-    private NpgsqlConnection? _connection;
     private int _unwrittenAtStop;
     private volatile bool _stopping;
 
@@ -76,8 +71,16 @@ public sealed partial class PostgresLifecycleAudit : ILifecycleAudit, ILifecycle
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
+        // Any failure but a refused entry is retried: the audit never drops an entry it could still store.
+        _writer = new PostgresBatchWriter<PendingEntry>(
+            dataSource,
+            WriteAsync,
+            (reason, batchCount) => LogOutageStarted(reason, batchCount + _queue.Reader.Count),
+            outage => LogOutageEnded(outage.Duration.TotalSeconds, outage.BatchesWaited),
+            Refused,
+            _metrics.BatchRetried);
         _metrics.ObserveQueue(() => _queue.Reader.Count);
-        _metrics.ObserveOutage(() => _outage.Duration.TotalSeconds);
+        _metrics.ObserveOutage(() => _writer.OutageDuration.TotalSeconds);
     }
 
     /// <summary>Entries queued and not yet taken by the writer.</summary>
@@ -198,7 +201,7 @@ public sealed partial class PostgresLifecycleAudit : ILifecycleAudit, ILifecycle
                 }
 
                 _metrics.BatchTaken(batch.Count);
-                await StoreAsync(batch, abort);
+                await _writer.StoreAsync(batch, abort);
                 batch.Clear();
             }
         }
@@ -209,89 +212,30 @@ public sealed partial class PostgresLifecycleAudit : ILifecycleAudit, ILifecycle
         }
         finally
         {
-            await CloseConnectionAsync();
+            await _writer.DisposeAsync();
         }
     }
 
-    /// <summary>Writes the batch, trying again with backoff for as long as it takes.</summary>
-    private async Task StoreAsync(List<PendingEntry> batch, CancellationToken abort)
+    private void Refused(PendingEntry refused, string reason)
     {
-        var retryDelay = FirstRetryDelay;
-        var keptForOutage = false;
-        while (true)
-        {
-            var attemptStartedAt = Stopwatch.GetTimestamp();
-            var reusingConnection = _connection is not null;
-            try
-            {
-                await WriteIsolatingRefusalsAsync(batch, abort);
-                if (_outage.TryEnd(out var outage))
-                {
-                    LogOutageEnded(outage.Duration.TotalSeconds, outage.BatchesWaited);
-                }
-
-                return;
-            }
-            catch (Exception ex) when (!abort.IsCancellationRequested)
-            {
-                await CloseConnectionAsync();
-                // Entries written or refused before the failure are settled; the rest are written again.
-                batch.RemoveAll(p => p.Settled);
-                if (reusingConnection && PostgresFaults.IsLostConnection(ex))
-                {
-                    // Had the first try committed after all, the retry skips what it stored.
-                    continue;
-                }
-
-                if (_outage.Begin(attemptStartedAt))
-                {
-                    // Any failure but a refused entry is retried: the audit never drops an entry it could still store.
-                    LogOutageStarted(PostgresFaults.Describe(ex), batch.Count + _queue.Reader.Count);
-                }
-
-                if (!keptForOutage)
-                {
-                    keptForOutage = true;
-                    _outage.BatchWaited();
-                }
-
-                _metrics.BatchRetried();
-                await Task.Delay(retryDelay, abort);
-                retryDelay = TimeSpan.FromTicks(Math.Min(retryDelay.Ticks * 2, MaxRetryDelay.Ticks));
-            }
-        }
+        refused.Settled = true;
+        _metrics.EntryRefused();
+        LogEntryRefused(refused.Entry.DeviceId, refused.Entry.Kind, refused.Entry.Id, refused.Entry.State, reason);
     }
 
     /// <summary>
-    /// Writes the entries; when PostgreSQL refuses them for what one holds, writes each half on its own, down to
-    /// single entries, so that only the refused ones are left out. Each write commits on its own.
+    /// Writes the entries not yet settled, as one statement that commits on its own: after a failure the batch is
+    /// written again, and what an earlier attempt wrote or saw refused is not.
     /// </summary>
-    private async Task WriteIsolatingRefusalsAsync(List<PendingEntry> entries, CancellationToken cancellationToken)
+    private async Task WriteAsync(NpgsqlConnection connection, List<PendingEntry> batch, CancellationToken cancellationToken)
     {
-        try
-        {
-            await WriteAsync(entries, cancellationToken);
-        }
-        catch (Exception ex) when (PostgresFaults.IsRefusal(ex))
-        {
-            if (entries.Count == 1)
-            {
-                var refused = entries[0];
-                refused.Settled = true;
-                _metrics.EntryRefused();
-                LogEntryRefused(refused.Entry.DeviceId, refused.Entry.Kind, refused.Entry.Id, refused.Entry.State, PostgresFaults.RefusalReason(ex));
-                return;
-            }
-
-            var half = entries.Count / 2;
-            await WriteIsolatingRefusalsAsync(entries.GetRange(0, half), cancellationToken);
-            await WriteIsolatingRefusalsAsync(entries.GetRange(half, entries.Count - half), cancellationToken);
-        }
-    }
-
-    private async Task WriteAsync(List<PendingEntry> entries, CancellationToken cancellationToken)
-    {
+        var entries = batch.FindAll(p => !p.Settled);
         var count = entries.Count;
+        if (count == 0)
+        {
+            return;
+        }
+
         var deviceIds = new string[count];
         var kinds = new string[count];
         var ids = new string[count];
@@ -309,8 +253,7 @@ public sealed partial class PostgresLifecycleAudit : ILifecycleAudit, ILifecycle
             details[i] = entry.DetailJson;
         }
 
-        _connection ??= await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var insert = new NpgsqlCommand(InsertBatch, _connection);
+        await using var insert = new NpgsqlCommand(InsertBatch, connection);
         insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = deviceIds });
         insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = kinds });
         insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = ids });
@@ -324,15 +267,6 @@ public sealed partial class PostgresLifecycleAudit : ILifecycleAudit, ILifecycle
         }
 
         _metrics.EntriesWritten(count);
-    }
-
-    private async Task CloseConnectionAsync()
-    {
-        if (_connection is not null)
-        {
-            await _connection.DisposeAsync();
-            _connection = null;
-        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The lifecycle audit cannot be written to PostgreSQL ({Reason}); {Count} entries are kept and written when it can be")]

@@ -6,6 +6,7 @@ using Orleans.Configuration;
 using Orleans.Dashboard;
 using Prometheus;
 using Orleans.IoT.Gateway;
+using Orleans.IoT.Gateway.Api;
 using Orleans.IoT.Gateway.Messaging;
 using Orleans.IoT.Gateway.Transport;
 using Orleans.IoT.Grains;
@@ -168,6 +169,7 @@ public static class IoTNode
         // Redis connection failures (grain state read at activation, say) pass like any other outage; RedisTimeoutException is a TimeoutException.
         services.AddSingleton(new FailureClassifier(typeof(RedisConnectionException)));
         services.AddIoTGateway(configuration);
+        services.AddOperatorApi();
 
         // Ready: the broker listens, this silo is an active member of the cluster, and the stores its profile uses answer.
         var health = services.AddHealthChecks()
@@ -189,12 +191,15 @@ public static class IoTNode
         var app = builder.Build();
         // Created now rather than by the first device grain, so that /metrics shows 0 devices online until then.
         app.Services.GetRequiredService<PresenceMetrics>();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
         app.MapMetrics("/metrics");
+        app.MapOperatorApi();
         if (orleans.Dashboard)
         {
-            app.MapOrleansDashboard(routePrefix: "/dashboard");
+            app.MapOrleansDashboard(routePrefix: OperatorApi.DashboardPath).RequireAuthorization(OperatorApi.OperatorPolicy);
         }
         return app;
     }

@@ -1,0 +1,29 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace Orleans.IoT.Gateway.Api;
+
+/// <summary><c>/api/v1/fleet</c>: the fleet at a glance.</summary>
+public static class FleetApi
+{
+    public static RouteGroupBuilder MapFleetApi(this RouteGroupBuilder api)
+    {
+        var fleet = api.MapGroup("fleet").WithTags("Fleet");
+        fleet.MapGet("health", GetHealth)
+            .WithName("GetFleetHealth")
+            .WithSummary("Counts by status and type, the registered devices silent longest, active alerts by severity");
+        return api;
+    }
+
+    public static async Task<Results<Ok<FleetHealth>, ApiProblem>> GetHealth(IFleetHealthReader fleet, string? silent, CancellationToken cancellationToken)
+    {
+        if (!ApiRequests.TryLimit(silent, FleetHealth.DefaultSilentLongest, FleetHealth.MaxSilentLongest, out var silentLongest, out var problem))
+        {
+            return ApiProblems.Problem(ErrorCodes.ValidationFailed, $"silent must be an integer from 1 to {FleetHealth.MaxSilentLongest}");
+        }
+
+        return TypedResults.Ok(await fleet.ReadAsync(silentLongest, cancellationToken));
+    }
+}

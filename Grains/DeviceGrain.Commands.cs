@@ -264,7 +264,7 @@ public sealed partial class DeviceGrain
             LogEventFailed(ex, DeviceId, "command");
         }
 
-        await _services.Audit.RecordAsync(
+        await _services.RecordTransitionAsync(
             new LifecycleAuditEntry(DeviceId, "command", command.CommandId, command.State, DateTimeOffset.FromUnixTimeMilliseconds((long)(command.UpdatedAt * 1000)), CommandAudit.Detail(command)),
             cancellationToken);
     }

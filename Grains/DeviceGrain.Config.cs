@@ -141,7 +141,7 @@ public sealed partial class DeviceGrain
             LogEventFailed(ex, DeviceId, "configuration");
         }
 
-        await _services.Audit.RecordAsync(
+        await _services.RecordTransitionAsync(
             new LifecycleAuditEntry(DeviceId, "config", update.ConfigId, update.State, DateTimeOffset.FromUnixTimeMilliseconds((long)(update.UpdatedAt * 1000)), ConfigAudit.Detail(update)),
             cancellationToken);
     }

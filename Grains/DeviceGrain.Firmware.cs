@@ -256,7 +256,7 @@ public sealed partial class DeviceGrain
 
         if (audited)
         {
-            await _services.Audit.RecordAsync(
+            await _services.RecordTransitionAsync(
                 new LifecycleAuditEntry(DeviceId, FirmwareAudit.Kind, update.UpdateId, update.State, DateTimeOffset.FromUnixTimeMilliseconds((long)(update.UpdatedAt * 1000)), FirmwareAudit.Detail(update)),
                 cancellationToken);
         }

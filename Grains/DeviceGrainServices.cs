@@ -18,6 +18,7 @@ public sealed class DeviceGrainServices(
     IDeviceEventPublisher events,
     IDeviceOutbound outbound,
     ILifecycleAudit audit,
+    LifecycleMetrics lifecycleMetrics,
     AlertRuleBook alertRules,
     IAlertStore alertStore,
     PresenceMetrics presenceMetrics,
@@ -38,7 +39,12 @@ public sealed class DeviceGrainServices(
 
     public IDeviceOutbound Outbound { get; } = outbound;
 
-    public ILifecycleAudit Audit { get; } = audit;
+    /// <summary>Counts a state a command, config or firmware update reached, and records it in the audit.</summary>
+    public ValueTask RecordTransitionAsync(LifecycleAuditEntry entry, CancellationToken cancellationToken)
+    {
+        lifecycleMetrics.Transition(entry.Kind, entry.State);
+        return audit.RecordAsync(entry, cancellationToken);
+    }
 
     public AlertRuleBook AlertRules { get; } = alertRules;
 

@@ -22,6 +22,7 @@ public static class GrainsServiceCollectionExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.AddSingleton<PresenceMetrics>();
+        services.AddSingleton<LifecycleMetrics>();
         services.AddSingleton<WriteBehindFlush>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<WriteBehindFlush>());
         services.AddSingleton<AlertRuleBook>();

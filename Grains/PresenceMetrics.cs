@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 namespace Orleans.IoT.Grains;
 
 /// <summary>
-/// Devices online (meter <c>Orleans.IoT.Devices</c>, instrument <c>online</c>): those whose grain is active in this
+/// Devices online (meter <c>Orleans.IoT.Devices</c>, instrument <c>orleans_iot.devices.online</c>): those whose grain is active in this
 /// silo with the device online. An online device's grain stays active until the device goes offline, so the sum
 /// over the silos is the fleet's count.
 /// </summary>
@@ -18,7 +18,7 @@ public sealed class PresenceMetrics : IDisposable
     {
         _meter = meterFactory.Create(MeterName);
         _meter.CreateObservableUpDownCounter(
-            "online", () => Volatile.Read(ref _online), "{device}", "Devices online whose grain is active in this silo");
+            "orleans_iot.devices.online", () => Volatile.Read(ref _online), "{device}", "Devices online whose grain is active in this silo");
     }
 
     public long Online => Volatile.Read(ref _online);

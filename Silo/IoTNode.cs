@@ -4,7 +4,6 @@ using StackExchange.Redis;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Orleans.Configuration;
 using Orleans.Dashboard;
-using Prometheus;
 using Orleans.IoT.Gateway;
 using Orleans.IoT.Gateway.Api;
 using Orleans.IoT.Gateway.Messaging;
@@ -185,8 +184,7 @@ public static class IoTNode
             health.AddNpgSql(sp => sp.GetRequiredService<NpgsqlDataSource>(), name: "postgres", tags: ["ready"], timeout: HealthCheckTimeout);
         }
 
-        var meters = configuration.GetSection(PrometheusExport.Section).Get<string[]>();
-        PrometheusExport.Configure(meters is { Length: > 0 } ? meters : PrometheusExport.DefaultMeters);
+        services.AddPrometheusExport(configuration);
 
         var app = builder.Build();
         // Created now rather than by the first device grain, so that /metrics shows 0 devices online until then.
@@ -195,7 +193,7 @@ public static class IoTNode
         app.UseStatusCodePages();
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
-        app.MapMetrics("/metrics");
+        app.MapPrometheusExport();
         app.MapOperatorApi();
         if (orleans.Dashboard)
         {

@@ -1,36 +1,53 @@
-using Prometheus;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
 namespace Orleans.IoT.Silo;
 
 /// <summary>
-/// Which <c>System.Diagnostics.Metrics</c> meters <c>/metrics</c> exports (<c>Metrics:Meters</c>, name prefixes).
-/// Listening costs CPU on every measurement, and Orleans records several per grain call, so only the system's
-/// own meters and the runtime's are exported unless more are named (for example <c>Microsoft.Orleans</c>).
+/// <c>/metrics</c> in the Prometheus text format through OpenTelemetry, which keeps each instrument's kind: counters as
+/// counters (<c>_total</c>), histograms as histograms, up-down counters and gauges as gauges, with the unit in the name
+/// (<c>_seconds</c>). <c>Metrics:Meters</c> names the meters exported (a name, or a prefix ending in <c>*</c>): listening
+/// costs CPU on every measurement, and Orleans records several per grain call, so only the system's own meters and the
+/// runtime's are exported unless more are named (for example <c>Microsoft.Orleans*</c>).
 /// </summary>
 public static class PrometheusExport
 {
     public const string Section = "Metrics:Meters";
 
+    public const string Path = "/metrics";
+
     public static readonly string[] DefaultMeters =
     [
-        "Orleans.IoT", "System.Runtime", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel",
+        "Orleans.IoT.*", "System.Runtime", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel",
     ];
 
-    private static int _configured;
+    /// <summary>
+    /// The runtime's gauges whose names end in <c>.count</c>: Prometheus keeps a <c>_count</c> suffix for histograms and
+    /// summaries (promtool refuses it on a gauge), so they are exported under these names.
+    /// </summary>
+    private static readonly (string Name, string PrometheusName)[] RuntimeRenames =
+    [
+        ("dotnet.assembly.count", "dotnet.assemblies.loaded"),
+        ("dotnet.process.cpu.count", "dotnet.process.cpus"),
+        ("dotnet.timer.count", "dotnet.timers"),
+    ];
 
-    /// <summary>Starts exporting the named meters; once per process (the exporter is process-wide).</summary>
-    public static void Configure(IReadOnlyList<string> meterPrefixes)
+    public static void AddPrometheusExport(this IServiceCollection services, IConfiguration configuration)
     {
-        if (Interlocked.Exchange(ref _configured, 1) == 1)
-        {
-            return;
-        }
+        var meters = configuration.GetSection(Section).Get<string[]>();
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("orleans-iot"))
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(meters is { Length: > 0 } ? meters : DefaultMeters);
+                foreach (var (name, prometheusName) in RuntimeRenames)
+                {
+                    metrics.AddView(name, new MetricStreamConfiguration { Name = prometheusName });
+                }
 
-        Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions { SuppressMeters = true });
-        MeterAdapter.StartListening(new MeterAdapterOptions
-        {
-            InstrumentFilterPredicate = instrument =>
-                meterPrefixes.Any(prefix => instrument.Meter.Name.StartsWith(prefix, StringComparison.Ordinal)),
-        });
+                metrics.AddPrometheusExporter();
+            });
     }
+
+    public static void MapPrometheusExport(this WebApplication app) => app.MapPrometheusScrapingEndpoint(Path);
 }

@@ -39,8 +39,30 @@ install_missing() {
   id postgres >/dev/null 2>&1 || as_root useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
 }
 
+# promtool (Debian's prometheus package) checks the /metrics format in the tests. Only the tool is taken from the
+# package, unpacked into a cache folder: installing the package would also start a Prometheus server.
+promtool_path() {
+  if command -v promtool >/dev/null; then command -v promtool; return; fi
+  local cache=${XDG_CACHE_HOME:-$HOME/.cache}/orleans-iot/promtool
+  if [ ! -x "$cache/usr/bin/promtool" ]; then
+    echo "unpacking promtool from Debian's prometheus package" >&2
+    local download
+    download=$(mktemp -d)
+    if ! (cd "$download" && apt-get download -qq prometheus >/dev/null 2>&1); then
+      as_root apt-get update -qq
+      (cd "$download" && apt-get download -qq prometheus >/dev/null 2>&1)
+    fi
+    mkdir -p "$cache"
+    dpkg-deb -x "$download"/prometheus_*.deb "$cache"
+    rm -rf "$download"
+  fi
+  echo "$cache/usr/bin/promtool"
+}
+
 start() {
   install_missing
+  local promtool
+  promtool=$(promtool_path)
   mkdir -p "$dir"
   chmod 755 "$dir"
 
@@ -67,6 +89,7 @@ start() {
   done
   redis-cli -p "$redis_port" ping >/dev/null || { echo "Redis did not start; see $dir/redis.log" >&2; exit 1; }
 
+  echo "export ORLEANS_IOT_PROMTOOL=$promtool"
   echo "export ORLEANS_IOT_TEST_REDIS=127.0.0.1:$redis_port"
   echo "export ORLEANS_IOT_TEST_POSTGRES='Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=$pg_db'"
 }

@@ -32,13 +32,13 @@ public sealed class GatewayMetrics : IDisposable
     public GatewayMetrics(IMeterFactory meterFactory)
     {
         _meter = meterFactory.Create(MeterName);
-        _messages = _meter.CreateCounter<long>("messages", "{message}", "Inbound messages by route and outcome");
-        _duration = _meter.CreateHistogram<double>("message.duration", "ms", "Time from receipt to outcome");
-        _connections = _meter.CreateUpDownCounter<long>("connections", "{connection}", "Open MQTT connections");
-        _packetsTooLarge = _meter.CreateCounter<long>("packets.too_large", "{packet}", "Packets over the maximum packet size, refused unread (each ends its connection)");
-        _connectsRateLimited = _meter.CreateCounter<long>("connects.rate_limited", "{connect}", "CONNECTs refused for exceeding the rate per client id");
-        _rateLimited = _meter.CreateCounter<long>("rate_limited", "{message}", "Messages refused rate_limited, by limit and by where: the device grain, or the gateway without a grain call");
-        _errorsUnpublished = _meter.CreateCounter<long>("errors.unpublished", "{message}", "Refusals not copied to their device's errors topic, its budget for the window spent");
+        _messages = _meter.CreateCounter<long>("orleans_iot.gateway.messages", "{message}", "Inbound messages by route and outcome");
+        _duration = _meter.CreateHistogram<double>("orleans_iot.gateway.message.duration", "s", "Time from receipt to outcome, by route", advice: MetricBuckets.Latency);
+        _connections = _meter.CreateUpDownCounter<long>("orleans_iot.gateway.connections", "{connection}", "Open MQTT connections");
+        _packetsTooLarge = _meter.CreateCounter<long>("orleans_iot.gateway.packets.too_large", "{packet}", "Packets over the maximum packet size, refused unread (each ends its connection)");
+        _connectsRateLimited = _meter.CreateCounter<long>("orleans_iot.gateway.connects.rate_limited", "{connect}", "CONNECTs refused for exceeding the rate per client id");
+        _rateLimited = _meter.CreateCounter<long>("orleans_iot.gateway.rate_limited", "{message}", "Messages refused rate_limited, by limit and by where: the device grain, or the gateway without a grain call");
+        _errorsUnpublished = _meter.CreateCounter<long>("orleans_iot.gateway.errors.unpublished", "{message}", "Refusals not copied to their device's errors topic, its budget for the window spent");
     }
 
     public void MessageHandled(string route, MessageResult result, TimeSpan elapsed)
@@ -46,7 +46,7 @@ public sealed class GatewayMetrics : IDisposable
         var outcome = new KeyValuePair<string, object?>("outcome", result.ErrorCode ?? "accepted");
         var routeTag = new KeyValuePair<string, object?>("route", route);
         _messages.Add(1, routeTag, outcome);
-        _duration.Record(elapsed.TotalMilliseconds, routeTag);
+        _duration.Record(elapsed.TotalSeconds, routeTag);
     }
 
     public void ConnectionOpened() => _connections.Add(1);

@@ -45,7 +45,7 @@ public sealed class PacketLimitTests(NodeFixture node)
         using var meters = new MeterListener();
         meters.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == GatewayMetrics.MeterName && instrument.Name == "packets.too_large")
+            if (instrument.Meter.Name == GatewayMetrics.MeterName && instrument.Name == "orleans_iot.gateway.packets.too_large")
             {
                 listener.EnableMeasurementEvents(instrument);
             }

@@ -21,22 +21,22 @@ public sealed class AuditMetrics : IDisposable
     {
         _meter = meterFactory.Create(MeterName);
         _entriesWritten = _meter.CreateCounter<long>(
-            "entries.written", "{entry}", "Audit entries written to PostgreSQL (an entry already stored counts again)");
+            "orleans_iot.audit.entries.written", "{entry}", "Audit entries written to PostgreSQL (an entry already stored counts again)");
         _entriesRefused = _meter.CreateCounter<long>(
-            "entries.refused", "{entry}", "Audit entries PostgreSQL refused for what they hold; the rest of their batch was stored");
+            "orleans_iot.audit.entries.refused", "{entry}", "Audit entries PostgreSQL refused for what they hold; the rest of their batch was stored");
         _entriesDropped = _meter.CreateCounter<long>(
-            "entries.dropped", "{entry}", "Audit entries dropped unqueued: the queue stayed full too long, or the writer had stopped");
+            "orleans_iot.audit.entries.dropped", "{entry}", "Audit entries dropped unqueued: the queue stayed full too long, or the writer had stopped");
         _batchRetries = _meter.CreateCounter<long>(
-            "batch.retries", "{attempt}", "Writes of a batch that failed and were tried again; its entries were kept");
-        _batchSize = _meter.CreateHistogram<int>("batch.size", "{entry}", "Audit entries per batch the writer takes from its queue");
+            "orleans_iot.audit.batch.retries", "{attempt}", "Writes of a batch that failed and were tried again; its entries were kept");
+        _batchSize = _meter.CreateHistogram<int>("orleans_iot.audit.batch.size", "{entry}", "Audit entries per batch the writer takes from its queue", advice: MetricBuckets.BatchSize);
     }
 
     public void ObserveQueue(Func<int> queued) =>
-        _meter.CreateObservableGauge("queued", queued, "{entry}", "Audit entries waiting to be written");
+        _meter.CreateObservableGauge("orleans_iot.audit.queued", queued, "{entry}", "Audit entries waiting to be written");
 
     public void ObserveOutage(Func<double> outageSeconds) =>
         _meter.CreateObservableGauge(
-            "outage", outageSeconds, "s", "How long the audit writer has been unable to write to PostgreSQL; 0 when it can");
+            "orleans_iot.audit.outage", outageSeconds, "s", "How long the audit writer has been unable to write to PostgreSQL; 0 when it can");
 
     /// <summary>The writer took a batch of this many entries from the queue.</summary>
     public void BatchTaken(int size) => _batchSize.Record(size);

@@ -28,7 +28,6 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
 {
     private const string IdentityKey = "iot.identity";
 
-    private readonly MqttOptions _options;
     private readonly OperatorDirectory _directory;
     private readonly IDeviceAuthenticator _devices;
     private readonly IDeviceConnections _connections;
@@ -58,7 +57,6 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
         EmbeddedBrokerServer server,
         SubscriptionInterest interest,
         ConnectedSessions sessions,
-        IOptions<MqttOptions> options,
         OperatorDirectory directory,
         IDeviceAuthenticator devices,
         MessageDispatcher dispatcher,
@@ -73,7 +71,6 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
         _connections = connections;
         _offlineOnDisconnect = presence.Value.OfflineOnDisconnect;
         _clock = clock;
-        _options = options.Value;
         _directory = directory;
         _devices = devices;
         _dispatcher = dispatcher;

@@ -43,6 +43,15 @@ public sealed class ClientCertificateTests(TlsNodeFixture node)
         Assert.True((await device.PublishAsync($"iot/devices/register/{deviceId}", """{"name":"renamed","type":"t"}""")).IsSuccess);
         Assert.True((await device.PublishAsync($"iot/devices/heartbeat/{deviceId}", "{}", qos: 1)).IsSuccess);
         Assert.Equal("renamed", (await node.Grains.GetGrain<IDeviceGrain>(deviceId).GetSnapshot()).Name);
+
+        // A rotation by someone else leaves it connected: its credential is the certificate, not the old token.
+        await using (var operatorClient = await node.ConnectTlsAsync(user: NodeFixture.OperatorName, password: NodeFixture.OperatorKey, clientId: $"ops-{Guid.NewGuid():N}"))
+        {
+            Assert.True((await operatorClient.PublishAsync($"iot/devices/register/{deviceId}", """{"name":"by operator","type":"t"}""")).IsSuccess);
+        }
+
+        Assert.True((await device.PublishAsync($"iot/devices/heartbeat/{deviceId}", "{}", qos: 1)).IsSuccess);
+        Assert.False(device.WasDisconnected);
     }
 
     [Fact]

@@ -22,6 +22,7 @@ public static class GatewayServiceCollectionExtensions
     {
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<MqttOptions>().Bind(configuration.GetSection(MqttOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MqttOptions>, MqttOptionsValidator>());
         services.AddOptions<ValidationOptions>().Bind(configuration.GetSection(ValidationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DisconnectPresenceOptions>().Bind(configuration.GetSection(DisconnectPresenceOptions.Section));
         services.AddOptions<DeviceServerConfigOptions>().Bind(configuration.GetSection(DeviceServerConfigOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
@@ -64,7 +65,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<SubscriptionInterest>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ConnectRateLimiter>();
-        services.AddSingleton<BrokerListener>();
+        services.AddSingleton<BrokerTls>();
         services.AddSingleton<EmbeddedBrokerServer>();
         services.AddSingleton<ConnectedSessions>();
         services.AddSingleton<IDeviceSessions>(sp => sp.GetRequiredService<ConnectedSessions>());

@@ -12,23 +12,30 @@ public enum CallerKind
     /// <summary>An operator whose key the gateway verified.</summary>
     Operator = 2,
 
-    /// <summary>A device, by the token it connected with (which only its grain can verify).</summary>
+    /// <summary>A device, by the token it connected with (which only its grain can verify) or by its client certificate.</summary>
     Device = 3,
 }
 
 /// <summary>
 /// Who sent a message, as far as the gateway can tell. A device token is never trusted by the gateway: the device
-/// grain, which holds the token hash, verifies it on every call. Routes name the least kind they are meant for
+/// grain, which holds the token hash, verifies it on every call. A device's client certificate is the opposite: only
+/// the gateway sees the TLS connection, so it verifies the certificate, and the grain trusts that for the one device
+/// the certificate names (<see cref="IsCertifiedDevice"/>). Routes name the least kind they are meant for
 /// (<see cref="CallerKind.Device"/>: the device named by the topic; <see cref="CallerKind.Provisioning"/>:
 /// registration; <see cref="CallerKind.Operator"/>: operators only).
 /// </summary>
 /// <param name="Name">The device id of a device session, the name of an operator.</param>
 /// <param name="DeviceToken">The token a device connected with, or that a message carries.</param>
+/// <param name="ByCertificate">
+/// The gateway verified a client certificate naming device <paramref name="Name"/> on this session's TLS connection.
+/// Set only by the gateway's broker at CONNECT, never from anything a message carries.
+/// </param>
 [GenerateSerializer, Immutable, Alias("iot.caller")]
 public sealed record Caller(
     [property: Id(0)] CallerKind Kind,
     [property: Id(1)] string? DeviceToken = null,
-    [property: Id(2)] string? Name = null)
+    [property: Id(2)] string? Name = null,
+    [property: Id(3)] bool ByCertificate = false)
 {
     public static readonly Caller Anonymous = new(CallerKind.Anonymous);
 
@@ -36,7 +43,13 @@ public sealed record Caller(
 
     public static Caller Device(string deviceId, string token) => new(CallerKind.Device, token, deviceId);
 
+    /// <summary>A device session whose client certificate the gateway verified, for the device id the certificate names.</summary>
+    public static Caller CertifiedDevice(string deviceId) => new(CallerKind.Device, Name: deviceId, ByCertificate: true);
+
     public static Caller Operator(string name) => new(CallerKind.Operator, Name: name);
 
     public bool IsOperator => Kind == CallerKind.Operator;
+
+    /// <summary>A device session proven by a client certificate (whichever device it names).</summary>
+    public bool IsCertifiedDevice => Kind == CallerKind.Device && ByCertificate && Name is not null;
 }

@@ -120,8 +120,11 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
             return new RegisterResult(rateLimited, null, now);
         }
 
+        // A certificate for this device proves what its token would, and lets it register itself: an operator who
+        // issues device certificates has provisioned that device.
+        var certified = IsCertifiedAsThisDevice(caller);
         var isRenewal = State.Registered;
-        if (isRenewal && !caller.IsOperator && !DeviceToken.Matches(caller.DeviceToken, State.TokenHash))
+        if (isRenewal && !caller.IsOperator && !certified && !DeviceToken.Matches(caller.DeviceToken, State.TokenHash))
         {
             return new RegisterResult(
                 DeviceResult.Refused(ErrorCodes.AlreadyRegistered, $"device '{DeviceId}' is already registered; re-registering needs its current token or an operator"),
@@ -129,7 +132,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
                 now);
         }
 
-        if (!isRenewal && caller.Kind is not (CallerKind.Provisioning or CallerKind.Operator))
+        if (!isRenewal && !certified && caller.Kind is not (CallerKind.Provisioning or CallerKind.Operator))
         {
             return new RegisterResult(
                 DeviceResult.Refused(ErrorCodes.Unauthorized, "registration needs a valid provisioning key"),
@@ -366,7 +369,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
             return DeviceResult.Refused(ErrorCodes.NotRegistered, $"device '{DeviceId}' is not registered");
         }
 
-        if (caller.IsOperator || DeviceToken.Matches(caller.DeviceToken, State.TokenHash))
+        if (caller.IsOperator || IsCertifiedAsThisDevice(caller) || DeviceToken.Matches(caller.DeviceToken, State.TokenHash))
         {
             return null;
         }
@@ -375,6 +378,9 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
             ? DeviceResult.Refused(ErrorCodes.Unauthorized, "this message needs the device's auth_token")
             : DeviceResult.Refused(ErrorCodes.Unauthorized, "auth_token is not valid for this device");
     }
+
+    /// <summary>A session the gateway proved, by its client certificate, to be this device (and no other).</summary>
+    private bool IsCertifiedAsThisDevice(Caller caller) => caller.IsCertifiedDevice && IsThisDevice(caller.Name!);
 
     /// <summary>
     /// Marks the device heard from (writes now on a presence transition, else writes behind) and sends the commands

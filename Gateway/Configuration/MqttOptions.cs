@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace Orleans.IoT.Gateway.Configuration;
 
@@ -15,8 +16,16 @@ public sealed class MqttOptions
     /// <summary>The address the embedded broker binds; <c>0.0.0.0</c> for every interface.</summary>
     public string BindAddress { get; set; } = "0.0.0.0";
 
+    /// <summary>The plain (unencrypted) MQTT port; 0 switches plain MQTT off, leaving <see cref="TlsPort"/> alone.</summary>
     [Range(0, 65535)]
     public int Port { get; set; } = 1883;
+
+    /// <summary>The MQTT over TLS port (8883 is MQTT's own); 0, the default, switches TLS off. Needs <c>Mqtt:Tls:CertificatePath</c>.</summary>
+    [Range(0, 65535)]
+    public int TlsPort { get; set; }
+
+    [ValidateObjectMembers]
+    public MqttTlsOptions Tls { get; set; } = new();
 
     /// <summary>Larger payloads are refused with <c>payload_too_large</c>.</summary>
     [Range(64, 16 * 1024 * 1024)]

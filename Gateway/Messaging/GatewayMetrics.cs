@@ -5,7 +5,8 @@ namespace Orleans.IoT.Gateway.Messaging;
 
 /// <summary>
 /// The gateway's instruments: messages by route and outcome, handling time, connections, packets refused for their
-/// size, CONNECTs refused for their rate, messages refused by a rate limit, and refusals not copied to an errors topic.
+/// size, CONNECTs refused for their rate, TLS handshakes that failed, messages refused by a rate limit, and refusals not
+/// copied to an errors topic.
 /// </summary>
 public sealed class GatewayMetrics : IDisposable
 {
@@ -26,6 +27,7 @@ public sealed class GatewayMetrics : IDisposable
     private readonly UpDownCounter<long> _connections;
     private readonly Counter<long> _packetsTooLarge;
     private readonly Counter<long> _connectsRateLimited;
+    private readonly Counter<long> _tlsHandshakesFailed;
     private readonly Counter<long> _rateLimited;
     private readonly Counter<long> _errorsUnpublished;
 
@@ -37,6 +39,7 @@ public sealed class GatewayMetrics : IDisposable
         _connections = _meter.CreateUpDownCounter<long>("orleans_iot.gateway.connections", "{connection}", "Open MQTT connections");
         _packetsTooLarge = _meter.CreateCounter<long>("orleans_iot.gateway.packets.too_large", "{packet}", "Packets over the maximum packet size, refused unread (each ends its connection)");
         _connectsRateLimited = _meter.CreateCounter<long>("orleans_iot.gateway.connects.rate_limited", "{connect}", "CONNECTs refused for exceeding the rate per client id");
+        _tlsHandshakesFailed = _meter.CreateCounter<long>("orleans_iot.gateway.tls.handshakes.failed", "{handshake}", "TLS handshakes on Mqtt:TlsPort that failed or timed out (each ends its connection)");
         _rateLimited = _meter.CreateCounter<long>("orleans_iot.gateway.rate_limited", "{message}", "Messages refused rate_limited, by limit and by where: the device grain, or the gateway without a grain call");
         _errorsUnpublished = _meter.CreateCounter<long>("orleans_iot.gateway.errors.unpublished", "{message}", "Refusals not copied to their device's errors topic, its budget for the window spent");
     }
@@ -56,6 +59,8 @@ public sealed class GatewayMetrics : IDisposable
     public void PacketTooLarge() => _packetsTooLarge.Add(1);
 
     public void ConnectRateLimited() => _connectsRateLimited.Add(1);
+
+    public void TlsHandshakeFailed() => _tlsHandshakesFailed.Add(1);
 
     /// <summary>A message refused by <paramref name="limit"/>: at the gateway, or by the device grain.</summary>
     public void RateLimited(string limit, bool atGateway) =>

@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using MQTTnet.Adapter;
 using MQTTnet.Diagnostics.Logger;
 using MQTTnet.Exceptions;
@@ -14,11 +15,12 @@ using Orleans.IoT.Gateway.Messaging;
 namespace Orleans.IoT.Gateway.Transport;
 
 /// <summary>
-/// The embedded broker's TCP listener, in place of MQTTnet's own (modelled on its <c>MqttTcpServerListener</c>: one
-/// socket bound to <c>Mqtt:BindAddress</c>:<c>Mqtt:Port</c>, backlog 1024, no Nagle, one task per connection). Each
-/// connection reads through a <see cref="PacketLimitChannel"/>, which ends it on a packet longer than
-/// <see cref="MqttOptions.MaxPacketBytes"/> before the packet's body is read, and sends through a
-/// <see cref="MaximumPacketSizeAdapter"/>, whose CONNACK advertises that limit.
+/// One of the embedded broker's TCP listeners, in place of MQTTnet's own (modelled on its <c>MqttTcpServerListener</c>:
+/// one socket bound to <c>Mqtt:BindAddress</c> and its port, backlog 1024, no Nagle, one task per connection): plain
+/// MQTT on <c>Mqtt:Port</c>, or MQTT over TLS on <c>Mqtt:TlsPort</c>, where each connection first completes its TLS
+/// handshake (<see cref="BrokerTls"/>). Each connection reads through a <see cref="PacketLimitChannel"/>, which ends it
+/// on a packet longer than <see cref="MqttOptions.MaxPacketBytes"/> before the packet's body is read, and sends through
+/// a <see cref="MaximumPacketSizeAdapter"/>, whose CONNACK advertises that limit.
 /// </summary>
 public sealed partial class BrokerListener : IMqttServerAdapter
 {
@@ -27,6 +29,8 @@ public sealed partial class BrokerListener : IMqttServerAdapter
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(5);
 
     private readonly MqttOptions _options;
+    private readonly int _port;
+    private readonly BrokerTls? _tls;
     private readonly GatewayMetrics _metrics;
     private readonly ILogger<BrokerListener> _logger;
     private readonly Action<PacketLimitChannel> _onPacketRefused;
@@ -40,9 +44,12 @@ public sealed partial class BrokerListener : IMqttServerAdapter
     private MqttServerOptions? _serverOptions;
     private IMqttNetLogger _mqttLogger = MqttNetNullLogger.Instance;
 
-    public BrokerListener(IOptions<MqttOptions> options, GatewayMetrics metrics, ILogger<BrokerListener> logger)
+    /// <param name="tls">The TLS of an encrypted listener; null for plain MQTT.</param>
+    public BrokerListener(int port, BrokerTls? tls, MqttOptions options, GatewayMetrics metrics, ILogger<BrokerListener> logger)
     {
-        _options = options.Value;
+        _port = port;
+        _tls = tls;
+        _options = options;
         _metrics = metrics;
         _logger = logger;
         _onPacketRefused = OnPacketRefused;
@@ -51,8 +58,11 @@ public sealed partial class BrokerListener : IMqttServerAdapter
     /// <summary>Set by the MQTTnet server: runs one connection's MQTT session to its end.</summary>
     public Func<IMqttChannelAdapter, Task>? ClientHandler { get; set; }
 
-    /// <summary>The bound address and port while started (the port the system chose when <c>Mqtt:Port</c> is 0).</summary>
+    /// <summary>The bound address and port while started.</summary>
     public IPEndPoint? LocalEndPoint { get; private set; }
+
+    /// <summary>True for the MQTT over TLS listener.</summary>
+    public bool IsTls => _tls is not null;
 
     public Task StartAsync(MqttServerOptions options, IMqttNetLogger logger)
     {
@@ -64,7 +74,8 @@ public sealed partial class BrokerListener : IMqttServerAdapter
 
         _serverOptions = options;
         _mqttLogger = logger ?? MqttNetNullLogger.Instance;
-        var endPoint = new IPEndPoint(IPAddress.Parse(_options.BindAddress), _options.Port);
+        _tls?.Load();
+        var endPoint = new IPEndPoint(IPAddress.Parse(_options.BindAddress), _port);
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -178,7 +189,7 @@ public sealed partial class BrokerListener : IMqttServerAdapter
 
             _connections[client] = null;
             var task = Task.Factory.StartNew(
-                () => HandleConnectionAsync(client),
+                () => HandleConnectionAsync(client, stopping),
                 CancellationToken.None,
                 TaskCreationOptions.PreferFairness,
                 TaskScheduler.Default).Unwrap();
@@ -186,7 +197,7 @@ public sealed partial class BrokerListener : IMqttServerAdapter
         }
     }
 
-    private async Task HandleConnectionAsync(Socket client)
+    private async Task HandleConnectionAsync(Socket client, CancellationToken stopping)
     {
         EndPoint? remoteEndPoint = null;
         Stream? stream = null;
@@ -194,7 +205,12 @@ public sealed partial class BrokerListener : IMqttServerAdapter
         {
             remoteEndPoint = client.RemoteEndPoint;
             client.NoDelay = true;
-            stream = await OpenStreamAsync(client).ConfigureAwait(false);
+            stream = new NetworkStream(client, ownsSocket: true);
+            X509Certificate2? clientCertificate = null;
+            if (_tls is not null)
+            {
+                (stream, clientCertificate) = await HandshakeAsync(stream, stopping).ConfigureAwait(false);
+            }
 
             var handler = ClientHandler;
             var serverOptions = _serverOptions!;
@@ -203,7 +219,7 @@ public sealed partial class BrokerListener : IMqttServerAdapter
                 return; // stopping
             }
 
-            var channel = new PacketLimitChannel(stream, LocalEndPoint, remoteEndPoint, clientCertificate: null, _options.MaxPacketBytes, _onPacketRefused);
+            var channel = new PacketLimitChannel(stream, LocalEndPoint, remoteEndPoint, clientCertificate, _options.MaxPacketBytes, _onPacketRefused);
             stream = null; // the channel owns it now
             var formatter = new MqttPacketFormatterAdapter(new MqttBufferWriter(serverOptions.WriterBufferSize, serverOptions.WriterBufferSizeMax));
             var inner = new MqttChannelAdapter(channel, formatter, _mqttLogger)
@@ -235,12 +251,25 @@ public sealed partial class BrokerListener : IMqttServerAdapter
     }
 
     /// <summary>
-    /// The connection's byte stream. TLS, when it comes, goes here: an <c>SslStream</c> over this one, authenticated
-    /// as the server, whose remote certificate becomes the channel's client certificate; the channel reads MQTT's
-    /// framing in whatever stream it gets.
+    /// The TLS handshake over the connection's socket stream: the encrypted stream (the channel reads MQTT's framing in it
+    /// as in any other) and the client's certificate. A failed or timed-out handshake ends the connection and is counted.
     /// </summary>
-    private static ValueTask<Stream> OpenStreamAsync(Socket client) =>
-        ValueTask.FromResult<Stream>(new NetworkStream(client, ownsSocket: true));
+    private async ValueTask<(Stream Stream, X509Certificate2? ClientCertificate)> HandshakeAsync(Stream stream, CancellationToken stopping)
+    {
+        try
+        {
+            return await _tls!.AuthenticateAsync(stream, stopping).ConfigureAwait(false);
+        }
+        catch
+        {
+            if (!stopping.IsCancellationRequested)
+            {
+                _metrics.TlsHandshakeFailed();
+            }
+
+            throw;
+        }
+    }
 
     private void OnPacketRefused(PacketLimitChannel channel)
     {
@@ -249,7 +278,8 @@ public sealed partial class BrokerListener : IMqttServerAdapter
     }
 
     private static bool IsOrdinaryDisconnect(Exception exception) =>
-        exception is SocketException or IOException or ObjectDisposedException or OperationCanceledException or MqttCommunicationException;
+        exception is SocketException or IOException or ObjectDisposedException or OperationCanceledException or MqttCommunicationException
+            or AuthenticationException;
 
     // Debug: a client decides how often this happens, so it must not be able to fill the log.
     [LoggerMessage(Level = LogLevel.Debug, Message = "MQTT connection from {RemoteEndPoint} closed: a packet of at least {PacketBytes} bytes exceeds the maximum packet size {MaxPacketBytes}")]

@@ -21,7 +21,8 @@ public sealed class BrokerSession(string clientId, Caller identity)
 /// <summary>
 /// The embedded broker's connected sessions by client id, and what happens to them when a device's credentials
 /// change: a rotated token moves the rotating connection to the new token and disconnects the device's other
-/// session; an unregistration disconnects the device once its <c>unregister/response</c> has gone out.
+/// session (unless that session logged in with the device's certificate); an unregistration disconnects the device
+/// once its <c>unregister/response</c> has gone out.
 /// </summary>
 public sealed partial class ConnectedSessions(EmbeddedBrokerServer server, TimeProvider clock, ILogger<ConnectedSessions> logger) : IDeviceSessions
 {
@@ -55,6 +56,11 @@ public sealed partial class ConnectedSessions(EmbeddedBrokerServer server, TimeP
         {
             session.Identity = session.Identity with { DeviceToken = newToken };
             return;
+        }
+
+        if (session.Identity.IsCertifiedDevice)
+        {
+            return; // its credential is its certificate, which the rotation leaves valid, not the old token
         }
 
         _ = DisconnectAsync(session, session.Identity, TimeSpan.Zero, "the device's token was rotated");

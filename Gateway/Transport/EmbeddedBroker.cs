@@ -28,7 +28,6 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
 {
     private const string IdentityKey = "iot.identity";
 
-    private readonly MqttOptions _options;
     private readonly OperatorDirectory _directory;
     private readonly IDeviceAuthenticator _devices;
     private readonly IDeviceConnections _connections;
@@ -37,6 +36,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
     private readonly MessageDispatcher _dispatcher;
     private readonly GatewayMetrics _metrics;
     private readonly ConnectRateLimiter _connectRate;
+    private readonly BrokerTls _tls;
     private readonly ILogger<EmbeddedBroker> _logger;
     private readonly EmbeddedBrokerServer _brokerServer;
     private readonly MqttServer _server;
@@ -57,12 +57,12 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
         EmbeddedBrokerServer server,
         SubscriptionInterest interest,
         ConnectedSessions sessions,
-        IOptions<MqttOptions> options,
         OperatorDirectory directory,
         IDeviceAuthenticator devices,
         MessageDispatcher dispatcher,
         GatewayMetrics metrics,
         ConnectRateLimiter connectRate,
+        BrokerTls tls,
         IDeviceConnections connections,
         IOptions<DisconnectPresenceOptions> presence,
         TimeProvider clock,
@@ -71,12 +71,12 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
         _connections = connections;
         _offlineOnDisconnect = presence.Value.OfflineOnDisconnect;
         _clock = clock;
-        _options = options.Value;
         _directory = directory;
         _devices = devices;
         _dispatcher = dispatcher;
         _metrics = metrics;
         _connectRate = connectRate;
+        _tls = tls;
         _logger = logger;
 
         _brokerServer = server;
@@ -99,7 +99,11 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await _server.StartAsync();
-        LogListening(_options.BindAddress, _options.Port);
+        foreach (var listener in _brokerServer.Listeners)
+        {
+            LogListening(listener.LocalEndPoint, listener.IsTls ? "MQTT over TLS" : "plain MQTT");
+        }
+
         if (_directory.OpenRegistration)
         {
             LogOpenRegistration();
@@ -140,8 +144,12 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
     {
         try
         {
-            // First, before any authentication or grain call. An empty client id becomes the user's device id below.
-            var rateKey = string.IsNullOrEmpty(e.ClientId) ? e.UserName : e.ClientId;
+            // Reads what the handshake recorded, without a grain call; a refusal is given once a client id is assigned
+            // (MQTTnet answers an empty one with Client identifier not valid, whatever the reason).
+            var (certifiedDevice, certificateRefusal) = CertificateIdentity(e);
+
+            // Before any other authentication or grain call. An empty client id becomes the device's id below.
+            var rateKey = !string.IsNullOrEmpty(e.ClientId) ? e.ClientId : !string.IsNullOrEmpty(e.UserName) ? e.UserName : certifiedDevice;
             if (!string.IsNullOrEmpty(rateKey) && !_connectRate.TryAcquire(rateKey))
             {
                 _metrics.ConnectRateLimited();
@@ -159,10 +167,16 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
                     return;
                 }
 
-                clientId = AssignClientId(e);
+                clientId = AssignClientId(e, certifiedDevice);
             }
 
-            var (identity, refusal) = await AuthenticateAsync(e, clientId);
+            if (certificateRefusal != default)
+            {
+                e.ReasonCode = certificateRefusal;
+                return;
+            }
+
+            var (identity, refusal) = await AuthenticateAsync(e, clientId, certifiedDevice);
             if (identity is null)
             {
                 e.ReasonCode = refusal;
@@ -192,14 +206,38 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
         && (_sessions.IsDeviceConnected(clientId) || await _devices.IsRegisteredAsync(clientId, cancellationToken));
 
     /// <summary>
-    /// Gives a client that sent an empty client id one: its device id when it logs in as a device, else a
-    /// random one. MQTTnet does this itself only for MQTT 5; MQTT 3.1.1 allows it too for clean sessions
-    /// [MQTT-3.1.3-6], and command-line clients such as mosquitto_pub rely on it.
+    /// What the connection's TLS client certificate says: nothing (plain MQTT, or none presented where none is
+    /// required), the device id its subject's CN names, or a refusal (Not authorized: the certificate did not chain to
+    /// <c>Mqtt:Tls:ClientCaPath</c> or is not valid now, none was presented where one is required, or its CN is no
+    /// device id or is the name of the provisioning user or an operator).
     /// </summary>
-    private string AssignClientId(ValidatingConnectionEventArgs e)
+    private (string? DeviceId, MqttConnectReasonCode Refusal) CertificateIdentity(ValidatingConnectionEventArgs e)
     {
-        var user = e.UserName;
-        var clientId = Identifiers.IsDeviceId(user) && user != AuthOptions.ProvisioningUser && !_directory.IsOperatorName(user)
+        if (!e.IsSecureConnection)
+        {
+            return (null, default);
+        }
+
+        if (e.ClientCertificate is not { } certificate)
+        {
+            return (null, _tls.RequiresClientCertificate ? MqttConnectReasonCode.NotAuthorized : default);
+        }
+
+        var deviceId = _tls.IsVerified(certificate) ? DeviceCertificates.DeviceIdOf(certificate) : null;
+        return deviceId is null || deviceId == AuthOptions.ProvisioningUser || _directory.IsOperatorName(deviceId)
+            ? (null, MqttConnectReasonCode.NotAuthorized)
+            : (deviceId, default);
+    }
+
+    /// <summary>
+    /// Gives a client that sent an empty client id one: its device id when it logs in as a device (by user name, or by
+    /// its certificate), else a random one. MQTTnet does this itself only for MQTT 5; MQTT 3.1.1 allows it too for clean
+    /// sessions [MQTT-3.1.3-6], and command-line clients such as mosquitto_pub rely on it.
+    /// </summary>
+    private string AssignClientId(ValidatingConnectionEventArgs e, string? certifiedDevice)
+    {
+        var user = string.IsNullOrEmpty(e.UserName) ? certifiedDevice : e.UserName;
+        var clientId = user is not null && Identifiers.IsDeviceId(user) && user != AuthOptions.ProvisioningUser && !_directory.IsOperatorName(user)
             ? user
             : $"auto-{Guid.NewGuid():N}";
         if (e.ProtocolVersion == MqttProtocolVersion.V500)
@@ -217,9 +255,21 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
     [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_connectPacket")]
     private static extern ref MqttConnectPacket ConnectPacketOf(ValidatingConnectionEventArgs e);
 
-    private async ValueTask<(Caller? Identity, MqttConnectReasonCode Refusal)> AuthenticateAsync(ValidatingConnectionEventArgs e, string clientId)
+    /// <summary>
+    /// Who the CONNECT proves itself to be. A verified certificate is its device's credential: with no user name, or
+    /// with its own device id as the user name, the session is that device and needs no password. With another user name
+    /// the user name and password decide, as on a plain connection, except that they cannot name another device.
+    /// </summary>
+    private async ValueTask<(Caller? Identity, MqttConnectReasonCode Refusal)> AuthenticateAsync(ValidatingConnectionEventArgs e, string clientId, string? certifiedDevice)
     {
         var user = e.UserName;
+        if (certifiedDevice is not null && (string.IsNullOrEmpty(user) || user == certifiedDevice))
+        {
+            return clientId == certifiedDevice
+                ? (Caller.CertifiedDevice(certifiedDevice), default)
+                : (null, MqttConnectReasonCode.ClientIdentifierNotValid);
+        }
+
         if (string.IsNullOrEmpty(user))
         {
             return _directory.AllowAnonymous
@@ -241,7 +291,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
                 : (null, MqttConnectReasonCode.BadUserNameOrPassword);
         }
 
-        if (!Identifiers.IsDeviceId(user) || string.IsNullOrEmpty(e.Password))
+        if (certifiedDevice is not null || !Identifiers.IsDeviceId(user) || string.IsNullOrEmpty(e.Password))
         {
             return (null, MqttConnectReasonCode.BadUserNameOrPassword);
         }
@@ -433,8 +483,8 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
     private static Caller IdentityOf(System.Collections.IDictionary items) =>
         (items[IdentityKey] as BrokerSession)?.Identity ?? Caller.Anonymous;
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "MQTT broker listening on {Address}:{Port}")]
-    private partial void LogListening(string address, int port);
+    [LoggerMessage(Level = LogLevel.Information, Message = "MQTT broker listening on {EndPoint} ({Transport})")]
+    private partial void LogListening(IPEndPoint? endPoint, string transport);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Auth:ProvisioningKey is empty: any client may register devices")]
     private partial void LogOpenRegistration();

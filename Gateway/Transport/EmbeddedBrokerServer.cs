@@ -23,22 +23,43 @@ public sealed partial class EmbeddedBrokerServer : IOutboundPublisher, IDisposab
     /// <summary>Messages that only one session (and operators) may receive, by the message object MQTTnet dispatches.</summary>
     private readonly ConditionalWeakTable<MqttApplicationMessage, string> _onlyFor = new();
 
-    /// <param name="listener">
-    /// The server's only adapter: it binds <c>Mqtt:BindAddress</c>:<c>Mqtt:Port</c> and refuses oversized packets
-    /// unread, so the server options carry no endpoint of their own.
-    /// </param>
-    public EmbeddedBrokerServer(IOptions<MqttOptions> options, BrokerListener listener, ILoggerFactory loggerFactory, ILogger<EmbeddedBrokerServer> logger)
+    /// <summary>
+    /// The server's adapters are its listeners (<see cref="Listeners"/>), which bind their ports and refuse oversized
+    /// packets unread, so the server options carry no endpoint of their own.
+    /// </summary>
+    public EmbeddedBrokerServer(
+        IOptions<MqttOptions> options,
+        BrokerTls tls,
+        GatewayMetrics metrics,
+        ILoggerFactory loggerFactory,
+        ILogger<EmbeddedBrokerServer> logger)
     {
         _logger = logger;
         var mqtt = options.Value;
+        var listenerLogger = loggerFactory.CreateLogger<BrokerListener>();
+        var listeners = new List<BrokerListener>(2);
+        if (mqtt.Port != 0)
+        {
+            listeners.Add(new BrokerListener(mqtt.Port, tls: null, mqtt, metrics, listenerLogger));
+        }
+
+        if (mqtt.TlsPort != 0)
+        {
+            listeners.Add(new BrokerListener(mqtt.TlsPort, tls, mqtt, metrics, listenerLogger));
+        }
+
+        Listeners = listeners;
         var factory = new MqttServerFactory(new MqttNetLogBridge(loggerFactory));
         var serverOptions = factory.CreateServerOptionsBuilder()
             .WithMaxPendingMessagesPerClient(mqtt.MaxPendingMessagesPerClient)
             .Build();
-        Server = factory.CreateMqttServer(serverOptions, [listener]);
+        Server = factory.CreateMqttServer(serverOptions, listeners);
     }
 
     public MqttServer Server { get; }
+
+    /// <summary>Plain MQTT on <c>Mqtt:Port</c> and MQTT over TLS on <c>Mqtt:TlsPort</c>, each when its port is not 0.</summary>
+    public IReadOnlyList<BrokerListener> Listeners { get; }
 
     public async ValueTask PublishAsync(OutboundMessage message, CancellationToken cancellationToken = default)
     {

@@ -49,7 +49,7 @@ public class NodeFixture : IAsyncLifetime
         await StartAsync();
     }
 
-    public Task DisposeAsync() => StopAsync();
+    public virtual Task DisposeAsync() => StopAsync();
 
     /// <summary>Stops the node and starts it again with the same settings and ports.</summary>
     public async Task RestartAsync()

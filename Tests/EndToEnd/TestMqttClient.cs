@@ -62,7 +62,8 @@ public sealed class TestMqttClient : IAsyncDisposable
         string? password = null,
         string? clientId = null,
         MqttProtocolVersion protocol = MqttProtocolVersion.V500,
-        bool throwOnRefusal = true)
+        bool throwOnRefusal = true,
+        Action<MqttClientOptionsBuilder>? configure = null)
     {
         var client = new TestMqttClient(new MqttClientFactory().CreateMqttClient());
         var options = new MqttClientOptionsBuilder()
@@ -75,6 +76,8 @@ public sealed class TestMqttClient : IAsyncDisposable
         {
             options.WithCredentials(user, password);
         }
+
+        configure?.Invoke(options);
 
         client.ConnectResult = await client._client.ConnectAsync(options.Build());
         if (throwOnRefusal && client.ConnectResult.ResultCode != MqttClientConnectResultCode.Success)

@@ -144,12 +144,14 @@ public static class IoTNode
             services.AddHostedService(sp => sp.GetRequiredService<PostgresDeviceCatalog>());
             services.AddSingleton<PostgresSensorHistory>();
             services.AddSingleton<ISensorHistorySink>(sp => sp.GetRequiredService<PostgresSensorHistory>());
+            services.AddSingleton<ISensorHistoryReader>(sp => sp.GetRequiredService<PostgresSensorHistory>());
             services.AddHostedService(sp => sp.GetRequiredService<PostgresSensorHistory>());
         }
         else
         {
             services.AddSingleton<InMemorySensorHistory>();
             services.AddSingleton<ISensorHistorySink>(sp => sp.GetRequiredService<InMemorySensorHistory>());
+            services.AddSingleton<ISensorHistoryReader>(sp => sp.GetRequiredService<InMemorySensorHistory>());
             services.AddSingleton<InMemoryDeviceCatalog>();
             services.AddSingleton<IDeviceCatalog>(sp => sp.GetRequiredService<InMemoryDeviceCatalog>());
             services.AddSingleton<IPresenceWatchList>(sp => sp.GetRequiredService<InMemoryDeviceCatalog>());

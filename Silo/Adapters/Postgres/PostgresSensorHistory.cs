@@ -156,7 +156,7 @@ public sealed partial class PostgresSensorHistory : IHostedService, ISensorHisto
             return false;
         }
 
-        storedAt = DateTime.UnixEpoch.AddTicks((long)Math.Round(unixSeconds * 1_000_000) * 10);
+        storedAt = DateTime.UnixEpoch.AddTicks(SensorHistory.StoredMicroseconds(unixSeconds) * TimeSpan.TicksPerMicrosecond);
         return true;
     }
 

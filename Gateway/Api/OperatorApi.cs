@@ -36,6 +36,9 @@ public static class OperatorApi
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             o.SerializerOptions.DictionaryKeyPolicy = null;
+            // Numbers are numbers: the web defaults also read them from strings, which the OpenAPI document then
+            // advertises as "number or string".
+            o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
         });
         services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
@@ -86,7 +89,10 @@ public static class OperatorApi
     /// <summary>Maps <c>/api/v1</c>, its OpenAPI document and reference page; the API needs an operator key.</summary>
     public static IEndpointRouteBuilder MapOperatorApi(this IEndpointRouteBuilder endpoints)
     {
-        var api = endpoints.MapGroup(Prefix).RequireAuthorization(OperatorPolicy);
+        var api = endpoints.MapGroup(Prefix)
+            .RequireAuthorization(OperatorPolicy)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapFleetApi();
         api.MapTelemetryApi();
 

@@ -64,6 +64,46 @@ public sealed class InMemoryLifecycleAudit(IOptions<AuditOptions> options) : ILi
         return Task.FromResult<IReadOnlyList<LifecycleAuditEntry>>(found);
     }
 
+    public Task<IReadOnlyList<LifecycleAuditEntry>> ReadNewestAsync(
+        string deviceId, string kind, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken)
+    {
+        LifecycleAuditRules.ValidateRead(deviceId, kind, from, to, limit);
+        from = LifecycleAuditRules.Stored(from);
+        to = LifecycleAuditRules.Stored(to);
+        if (!_devices.TryGetValue(deviceId, out var log))
+        {
+            return Task.FromResult<IReadOnlyList<LifecycleAuditEntry>>([]);
+        }
+
+        var found = new List<LifecycleAuditEntry>();
+        lock (log)
+        {
+            for (var i = log.IndexFrom(to) - 1; i >= 0 && found.Count < limit && log.Entries[i].At >= from; i--)
+            {
+                if (log.Entries[i].Kind == kind)
+                {
+                    found.Add(log.Entries[i]);
+                }
+            }
+        }
+
+        return Task.FromResult<IReadOnlyList<LifecycleAuditEntry>>(found);
+    }
+
+    public Task<IReadOnlyList<LifecycleAuditEntry>> ReadOneAsync(string deviceId, string kind, string id, int limit, CancellationToken cancellationToken)
+    {
+        LifecycleAuditRules.ValidateReadOne(deviceId, kind, id, limit);
+        if (!_devices.TryGetValue(deviceId, out var log))
+        {
+            return Task.FromResult<IReadOnlyList<LifecycleAuditEntry>>([]);
+        }
+
+        lock (log)
+        {
+            return Task.FromResult<IReadOnlyList<LifecycleAuditEntry>>([.. log.Entries.Where(e => e.Kind == kind && e.Id == id).Take(limit)]);
+        }
+    }
+
     /// <summary>Every entry kept for the device, oldest first: for tests.</summary>
     public IReadOnlyList<LifecycleAuditEntry> Read(string deviceId)
     {

@@ -104,6 +104,17 @@ public static class PostgresSchema
             -- The registered offline devices silent longest, read as the first entries of this index: a few pages.
             CREATE INDEX devices_silent ON devices (last_seen NULLS FIRST, device_id) WHERE active AND NOT online;
             """),
+        (6, """
+            -- The operator API's reads of commands, config changes and firmware updates, and of the fleet's alerts.
+            -- A device's latest entries of one kind, newest first, read backwards up to a limit without a sort
+            -- (GET /api/v1/devices/{id}/commands, /firmware); one command or update is the primary key's prefix.
+            CREATE INDEX lifecycle_audit_device_kind_at ON lifecycle_audit (device_id, kind, at, seq);
+            -- The fleet's cleared alerts newest first, of every severity or of one, read up to a limit without a sort
+            -- (GET /api/v1/alerts?state=cleared|all). Active alerts stay on alerts_active; cleared ones are nearly all
+            -- of the table, so these two take its size, and alerts are a few rows per device and rule, not per reading.
+            CREATE INDEX alerts_cleared ON alerts (raised_at DESC, alert_id) WHERE state = 'cleared';
+            CREATE INDEX alerts_cleared_severity ON alerts (severity, raised_at DESC, alert_id) WHERE state = 'cleared';
+            """),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

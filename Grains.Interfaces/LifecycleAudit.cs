@@ -33,10 +33,12 @@ public interface ILifecycleAuditReader
     Task<IReadOnlyList<LifecycleAuditEntry>> ReadAsync(string deviceId, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken);
 
     /// <summary>
-    /// A device's entries of one <paramref name="kind"/> with <c>from &lt;= At &lt; to</c>, newest first, at most
-    /// <paramref name="limit"/>: its latest commands, config changes or firmware updates.
+    /// A device's latest commands, config changes or firmware updates (of <paramref name="kind"/>): the ones with an
+    /// entry in <c>from &lt;= At &lt; to</c>, most recently changed first, at most <paramref name="limit"/> of them
+    /// (looked for among the range's newest <see cref="MaxReadLimit"/> entries of that kind). Returns every entry each
+    /// of them has, those outside the range included, oldest first, at most <see cref="MaxReadLimit"/>.
     /// </summary>
-    Task<IReadOnlyList<LifecycleAuditEntry>> ReadNewestAsync(
+    Task<IReadOnlyList<LifecycleAuditEntry>> ReadLatestAsync(
         string deviceId, string kind, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken);
 
     /// <summary>The entries of one command, config change or firmware update of a device, oldest first, at most <paramref name="limit"/>.</summary>

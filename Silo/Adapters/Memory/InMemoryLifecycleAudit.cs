@@ -64,7 +64,7 @@ public sealed class InMemoryLifecycleAudit(IOptions<AuditOptions> options) : ILi
         return Task.FromResult<IReadOnlyList<LifecycleAuditEntry>>(found);
     }
 
-    public Task<IReadOnlyList<LifecycleAuditEntry>> ReadNewestAsync(
+    public Task<IReadOnlyList<LifecycleAuditEntry>> ReadLatestAsync(
         string deviceId, string kind, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken)
     {
         LifecycleAuditRules.ValidateRead(deviceId, kind, from, to, limit);
@@ -75,19 +75,22 @@ public sealed class InMemoryLifecycleAudit(IOptions<AuditOptions> options) : ILi
             return Task.FromResult<IReadOnlyList<LifecycleAuditEntry>>([]);
         }
 
-        var found = new List<LifecycleAuditEntry>();
+        var latest = new HashSet<string>(StringComparer.Ordinal);
         lock (log)
         {
-            for (var i = log.IndexFrom(to) - 1; i >= 0 && found.Count < limit && log.Entries[i].At >= from; i--)
+            var looked = 0;
+            for (var i = log.IndexFrom(to) - 1; i >= 0 && latest.Count < limit && looked < LifecycleAuditRules.MaxReadLimit && log.Entries[i].At >= from; i--)
             {
                 if (log.Entries[i].Kind == kind)
                 {
-                    found.Add(log.Entries[i]);
+                    latest.Add(log.Entries[i].Id);
+                    looked++;
                 }
             }
-        }
 
-        return Task.FromResult<IReadOnlyList<LifecycleAuditEntry>>(found);
+            return Task.FromResult<IReadOnlyList<LifecycleAuditEntry>>(
+                [.. log.Entries.Where(e => e.Kind == kind && latest.Contains(e.Id)).Take(LifecycleAuditRules.MaxReadLimit)]);
+        }
     }
 
     public Task<IReadOnlyList<LifecycleAuditEntry>> ReadOneAsync(string deviceId, string kind, string id, int limit, CancellationToken cancellationToken)

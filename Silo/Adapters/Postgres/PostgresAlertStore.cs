@@ -47,9 +47,9 @@ public sealed partial class PostgresAlertStore(
         """;
 
     /// <summary>
-    /// The fleet's alerts newest first, by state and severity ($2; of every severity without it): the active ones on the
-    /// alerts_active index, the cleared ones on alerts_cleared or alerts_cleared_severity read up to the limit, both
-    /// states as the newest of the two reads.
+    /// The fleet's alerts newest first, by state and severity ($2; of every severity without it), each read up to the
+    /// limit on an index in that order (alerts_active_recent, alerts_active, alerts_cleared, alerts_cleared_severity);
+    /// both states as a merge of the two reads.
     /// </summary>
     private static readonly string ReadActive = ReadInState(AlertStates.Active, ofSeverity: false);
 

@@ -46,12 +46,25 @@ public sealed partial class PostgresLifecycleAudit : ILifecycleAudit, ILifecycle
         LIMIT $4
         """;
 
-    /// <summary>One device's entries of one kind in a range, newest first: a backward scan of the (device_id, kind, at, seq) index.</summary>
-    private const string ReadNewestOfKind = """
+    /// <summary>
+    /// A device's latest items of one kind with every entry they have: their ids from a backward scan of the range on
+    /// the (device_id, kind, at, seq) INCLUDE (id) index, up to $5 entries (an index-only scan), then each one's
+    /// entries on the primary key's (device_id, kind, id) prefix.
+    /// </summary>
+    private const string ReadLatestOfKind = """
+        WITH newest AS (
+            SELECT id, at, seq
+            FROM lifecycle_audit
+            WHERE device_id = $1 AND kind = $2 AND at >= $3 AND at < $4
+            ORDER BY at DESC, seq DESC
+            LIMIT $5
+        ), latest AS (
+            SELECT id FROM newest GROUP BY id ORDER BY max(at) DESC, max(seq) DESC LIMIT $6
+        )
         SELECT kind, id, state, at, detail::text
         FROM lifecycle_audit
-        WHERE device_id = $1 AND kind = $2 AND at >= $3 AND at < $4
-        ORDER BY at DESC, seq DESC
+        WHERE device_id = $1 AND kind = $2 AND id IN (SELECT id FROM latest)
+        ORDER BY at, seq
         LIMIT $5
         """;
 
@@ -190,16 +203,17 @@ public sealed partial class PostgresLifecycleAudit : ILifecycleAudit, ILifecycle
         }, cancellationToken);
     }
 
-    public Task<IReadOnlyList<LifecycleAuditEntry>> ReadNewestAsync(
+    public Task<IReadOnlyList<LifecycleAuditEntry>> ReadLatestAsync(
         string deviceId, string kind, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken)
     {
         LifecycleAuditRules.ValidateRead(deviceId, kind, from, to, limit);
-        return QueryAsync(deviceId, ReadNewestOfKind, p =>
+        return QueryAsync(deviceId, ReadLatestOfKind, p =>
         {
             p.Add(new NpgsqlParameter<string> { TypedValue = deviceId });
             p.Add(new NpgsqlParameter<string> { TypedValue = kind });
             p.Add(Time(from));
             p.Add(Time(to));
+            p.Add(new NpgsqlParameter<int> { TypedValue = LifecycleAuditRules.MaxReadLimit });
             p.Add(new NpgsqlParameter<int> { TypedValue = limit });
         }, cancellationToken);
     }

@@ -1,0 +1,160 @@
+using System.Security.Claims;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Orleans.IoT.Gateway.Messaging;
+
+namespace Orleans.IoT.Gateway.Api;
+
+/// <summary>
+/// <c>/api/v1/devices/{id}/commands</c>: an operator's command, sent exactly as over MQTT
+/// (<c>control/{device_id}/command</c>: the same payload, checks and grain call), and where commands stand.
+/// </summary>
+public static class CommandsApi
+{
+    public static RouteGroupBuilder MapCommandsApi(this RouteGroupBuilder api)
+    {
+        var commands = api.MapGroup("devices/{id}/commands").WithTags("Commands");
+        commands.MapPost("", Send)
+            .Accepts<JsonObject>("application/json")
+            .WithName("SendCommand")
+            .WithSummary("Sends a command: the body is the MQTT payload of control/{device_id}/command (command; parameters, ttl_seconds, command_id). "
+                + "201 with the command's status (queued while the device is offline, else sent) and its Location; "
+                + "a command_id already known answers 200 with that command's status and repeated: true, and sends nothing");
+        commands.MapGet("{command_id}", Get)
+            .WithName("GetCommand")
+            .WithSummary("One command's status: from the device while it holds it (its open and recently ended commands), "
+                + "else from the lifecycle audit, then with its states and their times");
+        commands.MapGet("", List)
+            .WithName("ListCommands")
+            .WithSummary("The device's latest commands from the lifecycle audit: those that changed within from..to (RFC 3339 or Unix seconds; "
+                + "default: all), most recently changed first, at most limit (default 20, at most 100), each with its status and every state it "
+                + "passed through with its time. Answers an empty list for a device the audit has nothing of");
+        return api;
+    }
+
+    public static async Task<Results<Created<CommandView>, Ok<CommandView>, ApiProblem>> Send(
+        string id, HttpRequest request, ClaimsPrincipal user, [AsParameters] DeviceActionServices services, CancellationToken cancellationToken)
+    {
+        if (!ApiRequests.TryDeviceId(id, out var problem))
+        {
+            return problem!;
+        }
+
+        var (command, invalid) = await ApiRequests.ReadBodyAsync<CommandRequest>(request, services.MaxBodyBytes, RequestReader.TryReadCommand, cancellationToken);
+        if (command is null)
+        {
+            return invalid!;
+        }
+
+        // Not the request's token: a client that goes away must not cut the command's lifecycle half-way.
+        var outcome = await services.Grains.Get(id).SendCommand(command, ApiRequests.Operator(user), CancellationToken.None);
+        if (!outcome.Result.IsOk)
+        {
+            return ApiProblems.Problem(outcome.Result);
+        }
+
+        var view = CommandView.Of(outcome.Status!) with { Repeated = outcome.Repeated };
+        return outcome.Repeated
+            ? TypedResults.Ok(view)
+            : TypedResults.Created($"{OperatorApi.Prefix}/devices/{id}/commands/{view.CommandId}", view);
+    }
+
+    public static async Task<Results<Ok<CommandView>, ApiProblem>> Get(
+        string id, [FromRoute(Name = "command_id")] string commandId, [AsParameters] DeviceActionServices services, CancellationToken cancellationToken)
+    {
+        if (!ApiRequests.TryDeviceId(id, out var problem) || !ApiRequests.TryIdentifier(commandId, "command_id", out problem))
+        {
+            return problem!;
+        }
+
+        if (await services.Grains.Get(id).GetCommand(commandId) is { } status)
+        {
+            return TypedResults.Ok(CommandView.Of(status));
+        }
+
+        var entries = await LifecycleHistory.ReadOneAsync(services.Audit, id, LifecycleAuditKinds.Command, commandId, cancellationToken);
+        return entries.Count > 0
+            ? TypedResults.Ok(CommandView.Of(id, entries))
+            : ApiProblems.Problem(ApiProblems.NotFound, "the device has no command with this id");
+    }
+
+    public static async Task<Results<Ok<CommandList>, ApiProblem>> List(
+        string id, string? from, string? to, string? limit, [AsParameters] DeviceActionServices services, CancellationToken cancellationToken)
+    {
+        if (!ApiRequests.TryDeviceId(id, out var problem))
+        {
+            return problem!;
+        }
+
+        var (items, invalid) = await LifecycleHistory.ReadLatestAsync(
+            services.Audit, services.Clock, id, LifecycleAuditKinds.Command, from, to, limit, cancellationToken);
+        return items is null
+            ? invalid!
+            : TypedResults.Ok(new CommandList(id, [.. items.Select(entries => CommandView.Of(id, entries))]));
+    }
+}
+
+/// <summary>
+/// A command and where it stands. <see cref="Repeated"/> answers a create only (true: its id was already known);
+/// <see cref="States"/> is there when the command comes from the lifecycle audit.
+/// </summary>
+public sealed record CommandView(
+    string DeviceId,
+    string CommandId,
+    string? Command,
+    JsonElement? Parameters,
+    string Status,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? ExpiresAt,
+    JsonElement? Result,
+    string? Error)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? Repeated { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<LifecycleState>? States { get; init; }
+
+    public static CommandView Of(CommandStatus status) => new(
+        status.DeviceId,
+        status.CommandId,
+        status.Command,
+        LifecycleHistory.Json(status.ParametersJson),
+        status.State,
+        LifecycleHistory.Time(status.CreatedAt),
+        LifecycleHistory.Time(status.UpdatedAt),
+        LifecycleHistory.Time(status.ExpiresAt),
+        LifecycleHistory.Json(status.ResultJson),
+        status.Error);
+
+    /// <summary>A command from its audit entries, oldest first: the newest one's state and detail.</summary>
+    public static CommandView Of(string deviceId, IReadOnlyList<LifecycleAuditEntry> entries)
+    {
+        using var detail = LifecycleHistory.Detail(entries);
+        var json = detail.RootElement;
+        return new CommandView(
+            deviceId,
+            entries[0].Id,
+            LifecycleHistory.Property(json, "command")?.GetString(),
+            LifecycleHistory.Property(json, "parameters"),
+            entries[^1].State,
+            entries[0].At,
+            entries[^1].At,
+            LifecycleHistory.Property(json, "expires_at") is { ValueKind: JsonValueKind.Number } expires ? LifecycleHistory.Time(expires.GetDouble()) : null,
+            LifecycleHistory.Property(json, "result"),
+            LifecycleHistory.Property(json, "error")?.GetString())
+        {
+            States = LifecycleHistory.States(entries),
+        };
+    }
+}
+
+/// <summary>A device's latest commands, most recently changed first.</summary>
+public sealed record CommandList(string DeviceId, IReadOnlyList<CommandView> Commands);

@@ -1,0 +1,160 @@
+using System.Security.Claims;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Orleans.IoT.Gateway.Messaging;
+
+namespace Orleans.IoT.Gateway.Api;
+
+/// <summary>
+/// <c>/api/v1/devices/{id}/firmware</c>: an operator's firmware update, started exactly as over MQTT
+/// (<c>firmware/{device_id}/update</c>: the same payload, checks and grain call), and where updates stand.
+/// </summary>
+public static class FirmwareApi
+{
+    public static RouteGroupBuilder MapFirmwareApi(this RouteGroupBuilder api)
+    {
+        var firmware = api.MapGroup("devices/{id}/firmware").WithTags("Firmware");
+        firmware.MapPost("", Start)
+            .Accepts<JsonObject>("application/json")
+            .WithName("StartFirmwareUpdate")
+            .WithSummary("Starts a firmware update: the body is the MQTT payload of firmware/{device_id}/update (version, url, checksum; update_id). "
+                + "201 with the update's status (initiated while the device is offline, else sent) and its Location; "
+                + "an update_id already known answers 200 with that update's status and repeated: true, and sends nothing");
+        firmware.MapGet("{update_id}", Get)
+            .WithName("GetFirmwareUpdate")
+            .WithSummary("One firmware update's status and progress: from the device while it holds it (the one in flight and its recently ended ones), "
+                + "else from the lifecycle audit, then with its states and their times");
+        firmware.MapGet("", List)
+            .WithName("ListFirmwareUpdates")
+            .WithSummary("The device's latest firmware updates from the lifecycle audit: those that changed within from..to (RFC 3339 or Unix seconds; "
+                + "default: all), most recently changed first, at most limit (default 20, at most 100), each with its status and every state it "
+                + "passed through with its time. Answers an empty list for a device the audit has nothing of");
+        return api;
+    }
+
+    public static async Task<Results<Created<FirmwareView>, Ok<FirmwareView>, ApiProblem>> Start(
+        string id, HttpRequest request, ClaimsPrincipal user, [AsParameters] DeviceActionServices services, CancellationToken cancellationToken)
+    {
+        if (!ApiRequests.TryDeviceId(id, out var problem))
+        {
+            return problem!;
+        }
+
+        var (update, invalid) = await ApiRequests.ReadBodyAsync<FirmwareRequest>(request, services.MaxBodyBytes, RequestReader.TryReadFirmwareUpdate, cancellationToken);
+        if (update is null)
+        {
+            return invalid!;
+        }
+
+        // Not the request's token: a client that goes away must not cut the update's lifecycle half-way.
+        var outcome = await services.Grains.Get(id).StartFirmwareUpdate(update, ApiRequests.Operator(user), CancellationToken.None);
+        if (!outcome.Result.IsOk)
+        {
+            return ApiProblems.Problem(outcome.Result);
+        }
+
+        var view = FirmwareView.Of(outcome.Status!) with { Repeated = outcome.Repeated };
+        return outcome.Repeated
+            ? TypedResults.Ok(view)
+            : TypedResults.Created($"{OperatorApi.Prefix}/devices/{id}/firmware/{view.UpdateId}", view);
+    }
+
+    public static async Task<Results<Ok<FirmwareView>, ApiProblem>> Get(
+        string id, [FromRoute(Name = "update_id")] string updateId, [AsParameters] DeviceActionServices services, CancellationToken cancellationToken)
+    {
+        if (!ApiRequests.TryDeviceId(id, out var problem) || !ApiRequests.TryIdentifier(updateId, "update_id", out problem))
+        {
+            return problem!;
+        }
+
+        if (await services.Grains.Get(id).GetFirmwareUpdate(updateId) is { } status)
+        {
+            return TypedResults.Ok(FirmwareView.Of(status));
+        }
+
+        var entries = await LifecycleHistory.ReadOneAsync(services.Audit, id, LifecycleAuditKinds.Firmware, updateId, cancellationToken);
+        return entries.Count > 0
+            ? TypedResults.Ok(FirmwareView.Of(id, entries))
+            : ApiProblems.Problem(ApiProblems.NotFound, "the device has no firmware update with this id");
+    }
+
+    public static async Task<Results<Ok<FirmwareUpdateList>, ApiProblem>> List(
+        string id, string? from, string? to, string? limit, [AsParameters] DeviceActionServices services, CancellationToken cancellationToken)
+    {
+        if (!ApiRequests.TryDeviceId(id, out var problem))
+        {
+            return problem!;
+        }
+
+        var (items, invalid) = await LifecycleHistory.ReadLatestAsync(
+            services.Audit, services.Clock, id, LifecycleAuditKinds.Firmware, from, to, limit, cancellationToken);
+        return items is null
+            ? invalid!
+            : TypedResults.Ok(new FirmwareUpdateList(id, [.. items.Select(entries => FirmwareView.Of(id, entries))]));
+    }
+}
+
+/// <summary>
+/// A firmware update and where it stands; <see cref="Progress"/> is the device's last percentage. <see cref="Repeated"/>
+/// answers a create only (true: its id was already known); <see cref="States"/> is there when the update comes from the
+/// lifecycle audit.
+/// </summary>
+public sealed record FirmwareView(
+    string DeviceId,
+    string UpdateId,
+    string? Version,
+    string? Url,
+    string? Checksum,
+    string Status,
+    double? Progress,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    string? Error)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? Repeated { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<LifecycleState>? States { get; init; }
+
+    public static FirmwareView Of(FirmwareStatus status) => new(
+        status.DeviceId,
+        status.UpdateId,
+        status.Version,
+        status.Url,
+        status.Checksum,
+        status.State,
+        status.Progress,
+        LifecycleHistory.Time(status.CreatedAt),
+        LifecycleHistory.Time(status.UpdatedAt),
+        status.Error);
+
+    /// <summary>An update from its audit entries, oldest first: the newest one's state and detail.</summary>
+    public static FirmwareView Of(string deviceId, IReadOnlyList<LifecycleAuditEntry> entries)
+    {
+        using var detail = LifecycleHistory.Detail(entries);
+        var json = detail.RootElement;
+        return new FirmwareView(
+            deviceId,
+            entries[0].Id,
+            LifecycleHistory.Property(json, "version")?.GetString(),
+            LifecycleHistory.Property(json, "url")?.GetString(),
+            LifecycleHistory.Property(json, "checksum")?.GetString(),
+            entries[^1].State,
+            LifecycleHistory.Property(json, "progress")?.GetDouble(),
+            entries[0].At,
+            entries[^1].At,
+            LifecycleHistory.Property(json, "error")?.GetString())
+        {
+            States = LifecycleHistory.States(entries),
+        };
+    }
+}
+
+/// <summary>A device's latest firmware updates, most recently changed first.</summary>
+public sealed record FirmwareUpdateList(string DeviceId, IReadOnlyList<FirmwareView> Updates);

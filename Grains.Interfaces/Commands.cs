@@ -56,4 +56,4 @@ public sealed record CommandStatus(
 public sealed record CommandOutcome(
     [property: Id(0)] DeviceResult Result,
     [property: Id(1)] CommandStatus? Status,
-    [property: Id(2)] bool Repeated = false);
+    [property: Id(2)] bool Repeated = false) : IOperatorOutcome;

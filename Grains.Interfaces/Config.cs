@@ -58,4 +58,4 @@ public sealed record ConfigTwin(
 public sealed record ConfigOutcome(
     [property: Id(0)] DeviceResult Result,
     [property: Id(1)] ConfigStatus? Status,
-    [property: Id(2)] bool Repeated = false);
+    [property: Id(2)] bool Repeated = false) : IOperatorOutcome;

@@ -59,4 +59,4 @@ public sealed record FirmwareStatus(
 public sealed record FirmwareOutcome(
     [property: Id(0)] DeviceResult Result,
     [property: Id(1)] FirmwareStatus? Status,
-    [property: Id(2)] bool Repeated = false);
+    [property: Id(2)] bool Repeated = false) : IOperatorOutcome;

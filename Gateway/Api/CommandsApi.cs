@@ -38,66 +38,28 @@ public static class CommandsApi
         return api;
     }
 
-    public static async Task<Results<Created<CommandView>, Ok<CommandView>, ApiProblem>> Send(
-        string id, HttpRequest request, ClaimsPrincipal user, [AsParameters] DeviceActionServices services, CancellationToken cancellationToken)
-    {
-        if (!ApiRequests.TryDeviceId(id, out var problem))
-        {
-            return problem!;
-        }
+    public static Task<Results<Created<CommandView>, Ok<CommandView>, ApiProblem>> Send(
+        string id, HttpRequest request, ClaimsPrincipal user, [AsParameters] DeviceActionServices services, CancellationToken cancellationToken) =>
+        DeviceActions.CreateAsync<CommandRequest, CommandOutcome, CommandView>(
+            id,
+            request,
+            user,
+            services,
+            RequestReader.TryReadCommand,
+            (device, command, caller, token) => device.SendCommand(command, caller, token),
+            outcome => CommandView.Of(outcome.Status!) with { Repeated = outcome.Repeated },
+            command => $"{OperatorApi.Prefix}/devices/{id}/commands/{command.CommandId}",
+            cancellationToken);
 
-        var (command, invalid) = await ApiRequests.ReadBodyAsync<CommandRequest>(request, services.MaxBodyBytes, RequestReader.TryReadCommand, cancellationToken);
-        if (command is null)
-        {
-            return invalid!;
-        }
+    public static Task<Results<Ok<CommandView>, ApiProblem>> Get(
+        string id, [FromRoute(Name = "command_id")] string commandId, [AsParameters] DeviceActionServices services, CancellationToken cancellationToken) =>
+        DeviceActions.GetAsync(
+            id, commandId, "command_id", LifecycleAuditKinds.Command, services, (device, known) => device.GetCommand(known), CommandView.Of, CommandView.Of, cancellationToken);
 
-        // Not the request's token: a client that goes away must not cut the command's lifecycle half-way.
-        var outcome = await services.Grains.Get(id).SendCommand(command, ApiRequests.Operator(user), CancellationToken.None);
-        if (!outcome.Result.IsOk)
-        {
-            return ApiProblems.Problem(outcome.Result);
-        }
-
-        var view = CommandView.Of(outcome.Status!) with { Repeated = outcome.Repeated };
-        return outcome.Repeated
-            ? TypedResults.Ok(view)
-            : TypedResults.Created($"{OperatorApi.Prefix}/devices/{id}/commands/{view.CommandId}", view);
-    }
-
-    public static async Task<Results<Ok<CommandView>, ApiProblem>> Get(
-        string id, [FromRoute(Name = "command_id")] string commandId, [AsParameters] DeviceActionServices services, CancellationToken cancellationToken)
-    {
-        if (!ApiRequests.TryDeviceId(id, out var problem) || !ApiRequests.TryIdentifier(commandId, "command_id", out problem))
-        {
-            return problem!;
-        }
-
-        if (await services.Grains.Get(id).GetCommand(commandId) is { } status)
-        {
-            return TypedResults.Ok(CommandView.Of(status));
-        }
-
-        var entries = await LifecycleHistory.ReadOneAsync(services.Audit, id, LifecycleAuditKinds.Command, commandId, cancellationToken);
-        return entries.Count > 0
-            ? TypedResults.Ok(CommandView.Of(id, entries))
-            : ApiProblems.Problem(ApiProblems.NotFound, "the device has no command with this id");
-    }
-
-    public static async Task<Results<Ok<CommandList>, ApiProblem>> List(
-        string id, string? from, string? to, string? limit, [AsParameters] DeviceActionServices services, CancellationToken cancellationToken)
-    {
-        if (!ApiRequests.TryDeviceId(id, out var problem))
-        {
-            return problem!;
-        }
-
-        var (items, invalid) = await LifecycleHistory.ReadLatestAsync(
-            services.Audit, services.Clock, id, LifecycleAuditKinds.Command, from, to, limit, cancellationToken);
-        return items is null
-            ? invalid!
-            : TypedResults.Ok(new CommandList(id, [.. items.Select(entries => CommandView.Of(id, entries))]));
-    }
+    public static Task<Results<Ok<CommandList>, ApiProblem>> List(
+        string id, string? from, string? to, string? limit, [AsParameters] DeviceActionServices services, CancellationToken cancellationToken) =>
+        DeviceActions.ListAsync(
+            id, LifecycleAuditKinds.Command, from, to, limit, services, CommandView.Of, commands => new CommandList(id, commands), cancellationToken);
 }
 
 /// <summary>

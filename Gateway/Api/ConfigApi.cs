@@ -32,32 +32,18 @@ public static class ConfigApi
         return api;
     }
 
-    public static async Task<Results<Created<ConfigUpdateView>, Ok<ConfigUpdateView>, ApiProblem>> Update(
-        string id, HttpRequest request, ClaimsPrincipal user, [AsParameters] DeviceActionServices services, CancellationToken cancellationToken)
-    {
-        if (!ApiRequests.TryDeviceId(id, out var problem))
-        {
-            return problem!;
-        }
-
-        var (update, invalid) = await ApiRequests.ReadBodyAsync<ConfigUpdate>(request, services.MaxBodyBytes, RequestReader.TryReadConfigUpdate, cancellationToken);
-        if (update is null)
-        {
-            return invalid!;
-        }
-
-        // Not the request's token: a client that goes away must not cut the update half-way.
-        var outcome = await services.Grains.Get(id).UpdateConfig(update, ApiRequests.Operator(user), CancellationToken.None);
-        if (!outcome.Result.IsOk)
-        {
-            return ApiProblems.Problem(outcome.Result);
-        }
-
-        var view = ConfigUpdateView.Of(outcome.Status!) with { Repeated = outcome.Repeated };
-        return outcome.Repeated
-            ? TypedResults.Ok(view)
-            : TypedResults.Created($"{OperatorApi.Prefix}/devices/{id}/config", view);
-    }
+    public static Task<Results<Created<ConfigUpdateView>, Ok<ConfigUpdateView>, ApiProblem>> Update(
+        string id, HttpRequest request, ClaimsPrincipal user, [AsParameters] DeviceActionServices services, CancellationToken cancellationToken) =>
+        DeviceActions.CreateAsync<ConfigUpdate, ConfigOutcome, ConfigUpdateView>(
+            id,
+            request,
+            user,
+            services,
+            RequestReader.TryReadConfigUpdate,
+            (device, update, caller, token) => device.UpdateConfig(update, caller, token),
+            outcome => ConfigUpdateView.Of(outcome.Status!) with { Repeated = outcome.Repeated },
+            _ => $"{OperatorApi.Prefix}/devices/{id}/config",
+            cancellationToken);
 
     public static async Task<Results<Ok<ConfigTwinView>, ApiProblem>> Get(string id, [AsParameters] DeviceActionServices services)
     {

@@ -37,66 +37,28 @@ public static class FirmwareApi
         return api;
     }
 
-    public static async Task<Results<Created<FirmwareView>, Ok<FirmwareView>, ApiProblem>> Start(
-        string id, HttpRequest request, ClaimsPrincipal user, [AsParameters] DeviceActionServices services, CancellationToken cancellationToken)
-    {
-        if (!ApiRequests.TryDeviceId(id, out var problem))
-        {
-            return problem!;
-        }
+    public static Task<Results<Created<FirmwareView>, Ok<FirmwareView>, ApiProblem>> Start(
+        string id, HttpRequest request, ClaimsPrincipal user, [AsParameters] DeviceActionServices services, CancellationToken cancellationToken) =>
+        DeviceActions.CreateAsync<FirmwareRequest, FirmwareOutcome, FirmwareView>(
+            id,
+            request,
+            user,
+            services,
+            RequestReader.TryReadFirmwareUpdate,
+            (device, update, caller, token) => device.StartFirmwareUpdate(update, caller, token),
+            outcome => FirmwareView.Of(outcome.Status!) with { Repeated = outcome.Repeated },
+            update => $"{OperatorApi.Prefix}/devices/{id}/firmware/{update.UpdateId}",
+            cancellationToken);
 
-        var (update, invalid) = await ApiRequests.ReadBodyAsync<FirmwareRequest>(request, services.MaxBodyBytes, RequestReader.TryReadFirmwareUpdate, cancellationToken);
-        if (update is null)
-        {
-            return invalid!;
-        }
+    public static Task<Results<Ok<FirmwareView>, ApiProblem>> Get(
+        string id, [FromRoute(Name = "update_id")] string updateId, [AsParameters] DeviceActionServices services, CancellationToken cancellationToken) =>
+        DeviceActions.GetAsync(
+            id, updateId, "update_id", LifecycleAuditKinds.Firmware, services, (device, known) => device.GetFirmwareUpdate(known), FirmwareView.Of, FirmwareView.Of, cancellationToken);
 
-        // Not the request's token: a client that goes away must not cut the update's lifecycle half-way.
-        var outcome = await services.Grains.Get(id).StartFirmwareUpdate(update, ApiRequests.Operator(user), CancellationToken.None);
-        if (!outcome.Result.IsOk)
-        {
-            return ApiProblems.Problem(outcome.Result);
-        }
-
-        var view = FirmwareView.Of(outcome.Status!) with { Repeated = outcome.Repeated };
-        return outcome.Repeated
-            ? TypedResults.Ok(view)
-            : TypedResults.Created($"{OperatorApi.Prefix}/devices/{id}/firmware/{view.UpdateId}", view);
-    }
-
-    public static async Task<Results<Ok<FirmwareView>, ApiProblem>> Get(
-        string id, [FromRoute(Name = "update_id")] string updateId, [AsParameters] DeviceActionServices services, CancellationToken cancellationToken)
-    {
-        if (!ApiRequests.TryDeviceId(id, out var problem) || !ApiRequests.TryIdentifier(updateId, "update_id", out problem))
-        {
-            return problem!;
-        }
-
-        if (await services.Grains.Get(id).GetFirmwareUpdate(updateId) is { } status)
-        {
-            return TypedResults.Ok(FirmwareView.Of(status));
-        }
-
-        var entries = await LifecycleHistory.ReadOneAsync(services.Audit, id, LifecycleAuditKinds.Firmware, updateId, cancellationToken);
-        return entries.Count > 0
-            ? TypedResults.Ok(FirmwareView.Of(id, entries))
-            : ApiProblems.Problem(ApiProblems.NotFound, "the device has no firmware update with this id");
-    }
-
-    public static async Task<Results<Ok<FirmwareUpdateList>, ApiProblem>> List(
-        string id, string? from, string? to, string? limit, [AsParameters] DeviceActionServices services, CancellationToken cancellationToken)
-    {
-        if (!ApiRequests.TryDeviceId(id, out var problem))
-        {
-            return problem!;
-        }
-
-        var (items, invalid) = await LifecycleHistory.ReadLatestAsync(
-            services.Audit, services.Clock, id, LifecycleAuditKinds.Firmware, from, to, limit, cancellationToken);
-        return items is null
-            ? invalid!
-            : TypedResults.Ok(new FirmwareUpdateList(id, [.. items.Select(entries => FirmwareView.Of(id, entries))]));
-    }
+    public static Task<Results<Ok<FirmwareUpdateList>, ApiProblem>> List(
+        string id, string? from, string? to, string? limit, [AsParameters] DeviceActionServices services, CancellationToken cancellationToken) =>
+        DeviceActions.ListAsync(
+            id, LifecycleAuditKinds.Firmware, from, to, limit, services, FirmwareView.Of, updates => new FirmwareUpdateList(id, updates), cancellationToken);
 }
 
 /// <summary>

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Text.Json;
-using Orleans.IoT.Gateway.Api;
 using Orleans.IoT.Tests.EndToEnd;
 
 namespace Orleans.IoT.Tests.Api;
@@ -15,37 +13,8 @@ public sealed class AlertsApiTests(NodeFixture node)
     private IAlertRulesGrain RulesGrain => node.Grains.GetGrain<IAlertRulesGrain>(IAlertRulesGrain.Key);
 
     [Fact]
-    public async Task An_alert_raised_over_mqtt_is_listed_acknowledged_over_http_and_listed_as_cleared_once_cleared()
-    {
-        var (deviceId, token) = await node.RegisterDeviceAsync();
-        await using var device = await node.ConnectAsync(deviceId, token);
-        using var api = new ApiClient(node.HttpPort, NodeFixture.OperatorKey);
-
-        Assert.True((await device.PublishAsync($"iot/devices/data/{deviceId}/temperature", """{"value":91}""")).IsSuccess);
-
-        var active = await AlertsApiTestKit.OfDeviceAsync(api, "/api/v1/alerts?severity=high&limit=1000", deviceId);
-        Assert.Equal(("active", "temperature", 91.0, 80.0), (active.Text("state"), active.Text("sensor_type"), active.GetProperty("raised_value").GetDouble(), active.GetProperty("threshold").GetDouble()));
-        Assert.Equal(JsonValueKind.Null, active.GetProperty("acknowledged_at").ValueKind);
-        var alertId = active.Text("alert_id");
-        Assert.Equal(alertId, (await AlertsApiTestKit.OfDeviceAsync(api, "/api/v1/alerts?limit=1000", deviceId)).Text("alert_id"));
-        Assert.DoesNotContain((await api.GetJsonAsync("/api/v1/alerts?severity=critical&limit=1000")).Items("alerts"), a => a.Text("device_id") == deviceId);
-
-        using var acknowledged = await api.Http.PostAsync($"/api/v1/alerts/{alertId}/acknowledge", null);
-
-        var answer = await ApiClient.OkJsonAsync(acknowledged);
-        Assert.Equal((alertId, true), (answer.Text("alert_id"), answer.GetProperty("acknowledged").GetBoolean()));
-        var seen = Assert.Single((await api.GetJsonAsync($"/api/v1/devices/{deviceId}/alerts")).Items("alerts"));
-        Assert.Equal((NodeFixture.OperatorName, "active"), (seen.Text("acknowledged_by"), seen.Text("state")));
-        Assert.True(seen.GetProperty("acknowledged_at").GetDateTimeOffset() >= seen.GetProperty("raised_at").GetDateTimeOffset());
-
-        Assert.True((await device.PublishAsync($"iot/devices/data/{deviceId}/temperature", """{"value":40}""")).IsSuccess);
-
-        var cleared = await AlertsApiTestKit.OfDeviceAsync(api, "/api/v1/alerts?state=cleared&limit=1000", deviceId);
-        Assert.Equal((alertId, "cleared", 40.0, NodeFixture.OperatorName), (cleared.Text("alert_id"), cleared.Text("state"), cleared.GetProperty("cleared_value").GetDouble(), cleared.Text("acknowledged_by")));
-        Assert.Equal(alertId, (await AlertsApiTestKit.OfDeviceAsync(api, "/api/v1/alerts?state=all&severity=high&limit=1000", deviceId)).Text("alert_id"));
-        Assert.DoesNotContain((await api.GetJsonAsync("/api/v1/alerts?limit=1000")).Items("alerts"), a => a.Text("device_id") == deviceId);
-        Assert.Equal("cleared", Assert.Single((await api.GetJsonAsync($"/api/v1/devices/{deviceId}/alerts?limit=5")).Items("alerts")).Text("state"));
-    }
+    public async Task An_alert_raised_over_mqtt_is_listed_acknowledged_over_http_and_listed_as_cleared_once_cleared() =>
+        await AlertsApiFlow.RaiseAcknowledgeAndClearAsync(node);
 
     [Fact]
     public async Task Rules_read_and_changed_over_http_take_effect_for_the_next_reading()
@@ -74,7 +43,7 @@ public sealed class AlertsApiTests(NodeFixture node)
 
             Assert.True((await device.PublishAsync($"iot/devices/data/{deviceId}/humidity", """{"value":96}""")).IsSuccess);
 
-            var raised = await AlertsApiTestKit.OfDeviceAsync(api, "/api/v1/alerts?severity=medium&limit=1000", deviceId);
+            var raised = await AlertsApiFlow.OfDeviceAsync(api, "/api/v1/alerts?severity=medium&limit=1000", deviceId);
             Assert.Equal(("damp", 96.0), (raised.Text("rule"), raised.GetProperty("raised_value").GetDouble()));
         }
         finally
@@ -129,25 +98,5 @@ public sealed class AlertsApiTests(NodeFixture node)
 
         var problem = await ApiClient.AssertProblemAsync(response, HttpStatusCode.BadRequest, ErrorCodes.ValidationFailed);
         Assert.StartsWith(expected, problem.Text("detail"));
-    }
-
-    [Fact]
-    public async Task Acknowledging_an_unknown_alert_is_not_found()
-    {
-        using var api = new ApiClient(node.HttpPort, NodeFixture.OperatorKey);
-
-        using var response = await api.Http.PostAsync($"/api/v1/alerts/{Guid.NewGuid():N}/acknowledge", null);
-
-        await ApiClient.AssertProblemAsync(response, HttpStatusCode.NotFound, ApiProblems.NotFound);
-    }
-}
-
-/// <summary>Finding a device's alert in what the alerts API answers, which may lag the reading that raised or cleared it.</summary>
-public static class AlertsApiTestKit
-{
-    public static async Task<JsonElement> OfDeviceAsync(ApiClient api, string path, string deviceId)
-    {
-        var list = await api.GetUntilAsync(path, l => l.Items("alerts").Any(a => a.Text("device_id") == deviceId), $"{path} lists the device's alert");
-        return Assert.Single(list.Items("alerts"), a => a.Text("device_id") == deviceId);
     }
 }

@@ -87,30 +87,6 @@ public sealed class DurableOperatorApiTests(DurableNodeFixture node)
     }
 
     [Fact]
-    public async Task An_alert_is_listed_acknowledged_and_listed_as_cleared_from_postgresql()
-    {
-        var (deviceId, token) = await node.RegisterDeviceAsync();
-        await using var device = await node.ConnectAsync(deviceId, token);
-        using var api = new ApiClient(node.HttpPort, NodeFixture.OperatorKey);
-        Assert.True((await device.PublishAsync($"iot/devices/data/{deviceId}/temperature", """{"value":93}""")).IsSuccess);
-
-        var active = await AlertsApiTestKit.OfDeviceAsync(api, "/api/v1/alerts?severity=high&limit=1000", deviceId);
-        var alertId = active.Text("alert_id");
-        using (var acknowledged = await api.Http.PostAsync($"/api/v1/alerts/{alertId}/acknowledge", null))
-        {
-            Assert.True((await ApiClient.OkJsonAsync(acknowledged)).GetProperty("acknowledged").GetBoolean());
-        }
-
-        var seen = await api.GetUntilAsync($"/api/v1/devices/{deviceId}/alerts", l => l.Items("alerts") is [{ } a] && a.GetProperty("acknowledged_by").ValueKind == System.Text.Json.JsonValueKind.String, "the acknowledgement is stored");
-        Assert.Equal(NodeFixture.OperatorName, seen.Items("alerts")[0].Text("acknowledged_by"));
-        Assert.True((await device.PublishAsync($"iot/devices/data/{deviceId}/temperature", """{"value":20}""")).IsSuccess);
-
-        var cleared = await AlertsApiTestKit.OfDeviceAsync(api, "/api/v1/alerts?state=cleared&severity=high&limit=1000", deviceId);
-        Assert.Equal((alertId, "cleared", 20.0, NodeFixture.OperatorName), (cleared.Text("alert_id"), cleared.Text("state"), cleared.GetProperty("cleared_value").GetDouble(), cleared.Text("acknowledged_by")));
-        Assert.Equal(alertId, (await AlertsApiTestKit.OfDeviceAsync(api, "/api/v1/alerts?state=cleared&limit=1000", deviceId)).Text("alert_id"));
-        Assert.Equal(alertId, (await AlertsApiTestKit.OfDeviceAsync(api, "/api/v1/alerts?state=all&limit=1000", deviceId)).Text("alert_id"));
-        Assert.DoesNotContain((await api.GetJsonAsync("/api/v1/alerts?limit=1000")).Items("alerts"), a => a.Text("device_id") == deviceId);
-        using var unknown = await api.Http.PostAsync($"/api/v1/alerts/{Guid.NewGuid():N}/acknowledge", null);
-        await ApiClient.AssertProblemAsync(unknown, HttpStatusCode.NotFound, "not_found");
-    }
+    public async Task An_alert_is_listed_acknowledged_and_listed_as_cleared_from_postgresql() =>
+        await AlertsApiFlow.RaiseAcknowledgeAndClearAsync(node);
 }

@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -23,7 +22,7 @@ public static class AlertRulesApi
             .WithName("GetAlertRules")
             .WithSummary("The alert rules in force, each with its id, and their version");
         rules.MapPut("", Replace)
-            .Accepts<JsonObject>("application/json")
+            .WithJsonObjectBody("The MQTT payload of alerts/rules: rules, an array of {id, sensor_type, device_type, operator, threshold, severity, clear_threshold}")
             .WithName("ReplaceAlertRules")
             .WithSummary("Replaces every rule: the body is the MQTT payload of alerts/rules, {\"rules\": [{id, sensor_type, device_type, operator, "
                 + "threshold, severity, clear_threshold}, ...]}, at most 100, checked as at start-up. Answers the rules now in force, which apply "

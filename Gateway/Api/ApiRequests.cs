@@ -2,7 +2,9 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.OpenApi;
 using Orleans.IoT.Gateway.Routing;
 
 namespace Orleans.IoT.Gateway.Api;
@@ -109,6 +111,26 @@ public static class ApiRequests
                 : (null, ApiProblems.Problem(ErrorCodes.ValidationFailed, error));
         }
     }
+
+    /// <summary>
+    /// Describes the endpoint's body, read by <see cref="ReadBodyAsync"/>, as a JSON object in the OpenAPI document. Not
+    /// with <c>Accepts</c>: that would make routing pass over the endpoint for another Content-Type, and the body is
+    /// read as JSON whatever its Content-Type says, as an MQTT payload is.
+    /// </summary>
+    public static RouteHandlerBuilder WithJsonObjectBody(this RouteHandlerBuilder endpoint, string description) =>
+        endpoint.AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Description = description,
+                Content = new Dictionary<string, OpenApiMediaType>
+                {
+                    ["application/json"] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.Object } },
+                },
+            };
+            return Task.CompletedTask;
+        });
 
     /// <summary>
     /// A time range <c>from &lt;= t &lt; to</c> from the <c>from</c> and <c>to</c> parameters (see <see cref="TryTime"/>),

@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -21,7 +20,7 @@ public static class CommandsApi
     {
         var commands = api.MapGroup("devices/{id}/commands").WithTags("Commands");
         commands.MapPost("", Send)
-            .Accepts<JsonObject>("application/json")
+            .WithJsonObjectBody("The MQTT payload of control/{device_id}/command: command; parameters (object), ttl_seconds, command_id")
             .WithName("SendCommand")
             .WithSummary("Sends a command: the body is the MQTT payload of control/{device_id}/command (command; parameters, ttl_seconds, command_id). "
                 + "201 with the command's status (queued while the device is offline, else sent) and its Location; "

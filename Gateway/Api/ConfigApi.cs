@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -20,7 +19,7 @@ public static class ConfigApi
     {
         var config = api.MapGroup("devices/{id}/config").WithTags("Config");
         config.MapPost("", Update)
-            .Accepts<JsonObject>("application/json")
+            .WithJsonObjectBody("The MQTT payload of control/{device_id}/config: config (a non-empty object, a JSON merge patch); config_id")
             .WithName("UpdateConfig")
             .WithSummary("Updates the desired configuration: the body is the MQTT payload of control/{device_id}/config (config, a non-empty object "
                 + "merged as a JSON merge patch; config_id). 201 with the update's status (its new version; pending while the device is offline, "

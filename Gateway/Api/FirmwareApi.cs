@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -20,7 +19,7 @@ public static class FirmwareApi
     {
         var firmware = api.MapGroup("devices/{id}/firmware").WithTags("Firmware");
         firmware.MapPost("", Start)
-            .Accepts<JsonObject>("application/json")
+            .WithJsonObjectBody("The MQTT payload of firmware/{device_id}/update: version, url, checksum; update_id")
             .WithName("StartFirmwareUpdate")
             .WithSummary("Starts a firmware update: the body is the MQTT payload of firmware/{device_id}/update (version, url, checksum; update_id). "
                 + "201 with the update's status (initiated while the device is offline, else sent) and its Location; "

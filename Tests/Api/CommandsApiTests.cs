@@ -146,6 +146,19 @@ public sealed class CommandsApiTests(NodeFixture node)
     }
 
     [Fact]
+    public async Task The_body_is_read_as_json_whatever_content_type_it_comes_with()
+    {
+        var (deviceId, _) = await node.RegisterDeviceAsync();
+        using var api = new ApiClient(node.HttpPort, NodeFixture.OperatorKey);
+
+        using var response = await api.Http.PostAsync(
+            $"/api/v1/devices/{deviceId}/commands", new StringContent("""{"command":"reboot"}""", Encoding.UTF8, "application/x-www-form-urlencoded"));
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal("reboot", (await ApiClient.OkJsonAsync(response)).Text("command"));
+    }
+
+    [Fact]
     public async Task A_body_over_the_payload_limit_is_payload_too_large()
     {
         var (deviceId, _) = await node.RegisterDeviceAsync();

@@ -48,8 +48,12 @@ public sealed record CommandStatus(
     [property: Id(8)] string? ResultJson,
     [property: Id(9)] string? Error);
 
-/// <summary>What became of an operator's command: refused, or its status (the first one's, for a repeated id).</summary>
+/// <summary>
+/// What became of an operator's command: refused, or its status; <paramref name="Repeated"/> when its id was already
+/// known, so that the status is the first one's and nothing was sent again.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("iot.command-outcome")]
 public sealed record CommandOutcome(
     [property: Id(0)] DeviceResult Result,
-    [property: Id(1)] CommandStatus? Status);
+    [property: Id(1)] CommandStatus? Status,
+    [property: Id(2)] bool Repeated = false) : IOperatorOutcome;

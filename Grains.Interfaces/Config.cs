@@ -50,8 +50,12 @@ public sealed record ConfigTwin(
     [property: Id(5)] string DeltaJson,
     [property: Id(6)] IReadOnlyList<ConfigStatus> Updates);
 
-/// <summary>What became of an operator's update: refused, or its status (the first one's, for a repeated id).</summary>
+/// <summary>
+/// What became of an operator's update: refused, or its status; <paramref name="Repeated"/> when its id was already
+/// known, so that the status is the first one's and nothing was applied again.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("iot.config-outcome")]
 public sealed record ConfigOutcome(
     [property: Id(0)] DeviceResult Result,
-    [property: Id(1)] ConfigStatus? Status);
+    [property: Id(1)] ConfigStatus? Status,
+    [property: Id(2)] bool Repeated = false) : IOperatorOutcome;

@@ -17,6 +17,17 @@ public sealed record DeviceResult(
     public static DeviceResult Refused(string code, string message, double? retryAfter = null) => new(code, message, retryAfter);
 }
 
+/// <summary>
+/// What became of an operator's request to a device (a command, a configuration or firmware update): refused in
+/// <see cref="Result"/>, or done; <see cref="Repeated"/> when its id was already known, so that nothing was done again.
+/// </summary>
+public interface IOperatorOutcome
+{
+    DeviceResult Result { get; }
+
+    bool Repeated { get; }
+}
+
 [GenerateSerializer, Immutable, Alias("iot.register-result")]
 public sealed record RegisterResult(
     [property: Id(0)] DeviceResult Result,

@@ -51,8 +51,12 @@ public sealed record FirmwareStatus(
     [property: Id(8)] double UpdatedAt,
     [property: Id(9)] string? Error);
 
-/// <summary>What became of an operator's firmware update: refused, or its status (the first one's, for a repeated id).</summary>
+/// <summary>
+/// What became of an operator's firmware update: refused, or its status; <paramref name="Repeated"/> when its id was
+/// already known, so that the status is the first one's and nothing was sent again.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("iot.firmware-outcome")]
 public sealed record FirmwareOutcome(
     [property: Id(0)] DeviceResult Result,
-    [property: Id(1)] FirmwareStatus? Status);
+    [property: Id(1)] FirmwareStatus? Status,
+    [property: Id(2)] bool Repeated = false) : IOperatorOutcome;

@@ -6,8 +6,18 @@ namespace Orleans.IoT;
 /// </summary>
 public interface IAlertReader
 {
+    /// <summary>The most alerts one read returns.</summary>
+    public const int MaxReadLimit = 1000;
+
     /// <summary>The active alerts, of one severity or all when <paramref name="severity"/> is null; newest first, at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<Alert>> ReadActiveAsync(string? severity, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The fleet's alerts in <paramref name="state"/> (<see cref="AlertStates.Active"/> or <see cref="AlertStates.Cleared"/>;
+    /// both when null), of one severity or all when <paramref name="severity"/> is null; newest raised first, at most
+    /// <paramref name="limit"/>.
+    /// </summary>
+    Task<IReadOnlyList<Alert>> ReadFleetAsync(string? severity, string? state, int limit, CancellationToken cancellationToken);
 
     /// <summary>A device's alerts, active and cleared, newest first, at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<Alert>> ReadDeviceHistoryAsync(string deviceId, int limit, CancellationToken cancellationToken);

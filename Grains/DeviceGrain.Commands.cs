@@ -43,7 +43,7 @@ public sealed partial class DeviceGrain
 
         if (!isNew)
         {
-            return new CommandOutcome(DeviceResult.Ok, command!.ToStatus(DeviceId)); // the same id again: never sent twice
+            return new CommandOutcome(DeviceResult.Ok, command!.ToStatus(DeviceId), Repeated: true); // never sent twice
         }
 
         if (State.Online)
@@ -265,7 +265,7 @@ public sealed partial class DeviceGrain
         }
 
         await _services.RecordTransitionAsync(
-            new LifecycleAuditEntry(DeviceId, "command", command.CommandId, command.State, DateTimeOffset.FromUnixTimeMilliseconds((long)(command.UpdatedAt * 1000)), CommandAudit.Detail(command)),
+            new LifecycleAuditEntry(DeviceId, LifecycleAuditKinds.Command, command.CommandId, command.State, DateTimeOffset.FromUnixTimeMilliseconds((long)(command.UpdatedAt * 1000)), CommandAudit.Detail(command)),
             cancellationToken);
     }
 

@@ -29,7 +29,7 @@ public sealed partial class DeviceGrain
         var (record, isNew) = Config.Apply(update, Guid.NewGuid().ToString("N"), now);
         if (!isNew)
         {
-            return new ConfigOutcome(DeviceResult.Ok, record.ToStatus(DeviceId)); // the same id again: applied once
+            return new ConfigOutcome(DeviceResult.Ok, record.ToStatus(DeviceId), Repeated: true); // applied once
         }
 
         var send = State.Online ? Config.Send(record, now) : null;
@@ -142,7 +142,7 @@ public sealed partial class DeviceGrain
         }
 
         await _services.RecordTransitionAsync(
-            new LifecycleAuditEntry(DeviceId, "config", update.ConfigId, update.State, DateTimeOffset.FromUnixTimeMilliseconds((long)(update.UpdatedAt * 1000)), ConfigAudit.Detail(update)),
+            new LifecycleAuditEntry(DeviceId, LifecycleAuditKinds.Config, update.ConfigId, update.State, DateTimeOffset.FromUnixTimeMilliseconds((long)(update.UpdatedAt * 1000)), ConfigAudit.Detail(update)),
             cancellationToken);
     }
 

@@ -42,7 +42,7 @@ public sealed partial class DeviceGrain
 
         if (!isNew)
         {
-            return new FirmwareOutcome(DeviceResult.Ok, update!.ToStatus(DeviceId)); // the same id again: never sent twice
+            return new FirmwareOutcome(DeviceResult.Ok, update!.ToStatus(DeviceId), Repeated: true); // never sent twice
         }
 
         if (State.Online)

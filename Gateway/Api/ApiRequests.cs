@@ -1,6 +1,11 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using System.Security.Claims;
 using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.OpenApi;
+using Orleans.IoT.Gateway.Routing;
 
 namespace Orleans.IoT.Gateway.Api;
 
@@ -56,6 +61,99 @@ public static class ApiRequests
 
             reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
         }
+    }
+
+    /// <summary>The operator the request is authenticated as, for grain calls made for them.</summary>
+    public static Caller Operator(ClaimsPrincipal user) =>
+        Caller.Operator(user.FindFirstValue(OperatorKeyAuthentication.OperatorClaim)
+            ?? throw new InvalidOperationException("an operator endpoint ran without an authenticated operator"));
+
+    /// <summary>A device id in the path (<c>{id}</c>), by DESIGN §2.</summary>
+    public static bool TryDeviceId(string value, out ApiProblem? problem)
+    {
+        problem = Identifiers.IsDeviceId(value)
+            ? null
+            : ApiProblems.Problem(ErrorCodes.ValidationFailed, "id must be a device id: ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$, not a route word");
+        return problem is null;
+    }
+
+    /// <summary>A command, config, update or alert id in the path, by DESIGN §2; <paramref name="name"/> names it in the error.</summary>
+    public static bool TryIdentifier(string value, string name, out ApiProblem? problem)
+    {
+        problem = Identifiers.IsIdentifier(value)
+            ? null
+            : ApiProblems.Problem(ErrorCodes.ValidationFailed, $"{name} must match ^[A-Za-z0-9][A-Za-z0-9_.-]{{0,63}}$");
+        return problem is null;
+    }
+
+    /// <summary>A <see cref="Messaging.RequestReader"/> method: the typed request of a payload, or an error naming the field.</summary>
+    public delegate bool PayloadReader<T>(JsonElement json, [NotNullWhen(true)] out T? value, [NotNullWhen(false)] out string? error)
+        where T : class;
+
+    /// <summary>
+    /// Reads the body as the MQTT route reads its payload: one JSON object of at most <paramref name="maxBytes"/>, then
+    /// <paramref name="read"/>, so that HTTP and MQTT accept and refuse the same requests with the same messages.
+    /// </summary>
+    public static async Task<(T? Value, ApiProblem? Problem)> ReadBodyAsync<T>(
+        HttpRequest request, int maxBytes, PayloadReader<T> read, CancellationToken cancellationToken)
+        where T : class
+    {
+        var (json, problem) = await ReadJsonObjectAsync(request, maxBytes, cancellationToken);
+        if (json is null)
+        {
+            return (null, problem);
+        }
+
+        using (json)
+        {
+            return read(json.RootElement, out var value, out var error)
+                ? (value, null)
+                : (null, ApiProblems.Problem(ErrorCodes.ValidationFailed, error));
+        }
+    }
+
+    /// <summary>
+    /// Describes the endpoint's body, read by <see cref="ReadBodyAsync"/>, as a JSON object in the OpenAPI document. Not
+    /// with <c>Accepts</c>: that would make routing pass over the endpoint for another Content-Type, and the body is
+    /// read as JSON whatever its Content-Type says, as an MQTT payload is.
+    /// </summary>
+    public static RouteHandlerBuilder WithJsonObjectBody(this RouteHandlerBuilder endpoint, string description) =>
+        endpoint.AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Description = description,
+                Content = new Dictionary<string, OpenApiMediaType>
+                {
+                    ["application/json"] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.Object } },
+                },
+            };
+            return Task.CompletedTask;
+        });
+
+    /// <summary>
+    /// A time range <c>from &lt;= t &lt; to</c> from the <c>from</c> and <c>to</c> parameters (see <see cref="TryTime"/>),
+    /// each defaulting to the given bound; <c>from</c> must lie before <c>to</c>.
+    /// </summary>
+    public static bool TryRange(
+        string? from, string? to, DateTimeOffset defaultFrom, DateTimeOffset defaultTo,
+        out (DateTimeOffset From, DateTimeOffset To) range, out ApiProblem? problem)
+    {
+        range = default;
+        if (!TryTime(from, "from", out var start, out problem) || !TryTime(to, "to", out var end, out problem))
+        {
+            return false;
+        }
+
+        range = (start ?? defaultFrom, end ?? defaultTo);
+        if (range.From >= range.To)
+        {
+            problem = ApiProblems.Problem(ErrorCodes.ValidationFailed, "from must lie before to");
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary>A page size: <paramref name="fallback"/> when absent, otherwise an integer from 1 to <paramref name="max"/>.</summary>

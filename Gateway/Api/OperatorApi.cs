@@ -95,6 +95,11 @@ public static class OperatorApi
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapFleetApi();
         api.MapTelemetryApi();
+        api.MapCommandsApi();
+        api.MapConfigApi();
+        api.MapFirmwareApi();
+        api.MapAlertsApi();
+        api.MapAlertRulesApi();
 
         // Any other path under the API answers unknown_route, and only to an operator: without a key, every path is 401.
         api.MapFallback(() => ApiProblems.Problem(ErrorCodes.UnknownRoute, "no such endpoint: see /openapi/v1.json"))

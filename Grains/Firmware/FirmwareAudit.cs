@@ -7,7 +7,7 @@ namespace Orleans.IoT.Grains.Firmware;
 public static class FirmwareAudit
 {
     /// <summary>The audit's <see cref="LifecycleAuditEntry.Kind"/> for firmware updates.</summary>
-    public const string Kind = "firmware";
+    public const string Kind = LifecycleAuditKinds.Firmware;
 
     public static string Detail(FirmwareStatus update)
     {

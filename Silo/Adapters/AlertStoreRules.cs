@@ -4,7 +4,7 @@ namespace Orleans.IoT.Silo.Adapters;
 public static class AlertStoreRules
 {
     /// <summary>The most alerts one read returns.</summary>
-    public const int MaxReadLimit = 1000;
+    public const int MaxReadLimit = IAlertReader.MaxReadLimit;
 
     /// <summary>
     /// Checks an alert before it is queued and returns it as the stores keep it (times to the microsecond, in UTC). A
@@ -49,6 +49,15 @@ public static class AlertStoreRules
         if (!AlertSeverities.IsValid(severity))
         {
             throw new ArgumentException($"the severity must be one of {string.Join(", ", AlertSeverities.All)}", nameof(severity));
+        }
+    }
+
+    /// <summary>A state to read by: <see cref="AlertStates.Active"/> or <see cref="AlertStates.Cleared"/>.</summary>
+    public static void ValidateState(string state)
+    {
+        if (state is not (AlertStates.Active or AlertStates.Cleared))
+        {
+            throw new ArgumentException($"the state must be {AlertStates.Active} or {AlertStates.Cleared}", nameof(state));
         }
     }
 

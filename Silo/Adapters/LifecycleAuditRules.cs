@@ -6,7 +6,7 @@ namespace Orleans.IoT.Silo.Adapters;
 public static class LifecycleAuditRules
 {
     /// <summary>The most entries one read returns.</summary>
-    public const int MaxReadLimit = 1000;
+    public const int MaxReadLimit = ILifecycleAuditReader.MaxReadLimit;
 
     /// <summary>
     /// Checks an entry before it is queued. A malformed entry is the caller's mistake, not a store failure: it is
@@ -47,6 +47,23 @@ public static class LifecycleAuditRules
             throw new ArgumentException("the range's start must lie before its end", nameof(from));
         }
 
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, MaxReadLimit);
+    }
+
+    /// <summary>Checks a read of one kind's entries: a kind, and the range and limit as <see cref="ValidateRead"/> does.</summary>
+    public static void ValidateRead(string deviceId, string kind, DateTimeOffset from, DateTimeOffset to, int limit)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(kind);
+        ValidateRead(deviceId, from, to, limit);
+    }
+
+    /// <summary>Checks a read of one command, config change or update: a device, a kind, an id and a limit of 1 to <see cref="MaxReadLimit"/>.</summary>
+    public static void ValidateReadOne(string deviceId, string kind, string id, int limit)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(deviceId);
+        ArgumentException.ThrowIfNullOrEmpty(kind);
+        ArgumentException.ThrowIfNullOrEmpty(id);
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, MaxReadLimit);
     }

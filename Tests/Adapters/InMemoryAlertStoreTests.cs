@@ -32,6 +32,31 @@ public sealed class InMemoryAlertStoreTests
     }
 
     [Fact]
+    public async Task The_fleets_alerts_are_read_by_state_and_severity_newest_raised_first()
+    {
+        var store = NewStore();
+        var oldCleared = Raised("a1", "d1", "high", T0);
+        await store.RecordAsync(oldCleared, CancellationToken.None);
+        await store.RecordAsync(Cleared(oldCleared, 20, T0.AddSeconds(10)), CancellationToken.None);
+        await store.RecordAsync(Raised("a2", "d2", "critical", T0.AddSeconds(1)), CancellationToken.None);
+        var newCleared = Raised("a3", "d1", "low", T0.AddSeconds(2));
+        await store.RecordAsync(newCleared, CancellationToken.None);
+        await store.RecordAsync(Cleared(newCleared, 20, T0.AddSeconds(3)), CancellationToken.None);
+        await store.RecordAsync(Raised("a4", "d3", "high", T0.AddSeconds(4)), CancellationToken.None);
+
+        Assert.Equal(["a4", "a3", "a2", "a1"], await Ids(null, null, 10));
+        Assert.Equal(["a4", "a3"], await Ids(null, null, 2));
+        Assert.Equal(["a3", "a1"], await Ids(null, AlertStates.Cleared, 10));
+        Assert.Equal(["a1"], await Ids("high", AlertStates.Cleared, 10));
+        Assert.Equal(["a4", "a1"], await Ids("high", null, 10));
+        Assert.Equal(["a4", "a2"], await Ids(null, AlertStates.Active, 10));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => store.ReadFleetAsync(null, "all", 10, CancellationToken.None));
+
+        async Task<string[]> Ids(string? severity, string? state, int limit) =>
+            [.. (await store.ReadFleetAsync(severity, state, limit, CancellationToken.None)).Select(a => a.AlertId)];
+    }
+
+    [Fact]
     public async Task A_devices_history_is_newest_first_with_its_clears_and_a_clear_is_never_undone()
     {
         var store = NewStore();

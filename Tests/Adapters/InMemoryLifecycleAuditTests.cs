@@ -123,6 +123,15 @@ public sealed class InMemoryLifecycleAuditTests
     }
 
     [Fact]
+    public async Task The_latest_commands_and_one_commands_entries_are_read_as_the_operator_api_needs_them()
+    {
+        var audit = NewAudit();
+        await LifecycleAuditReadScenario.RecordAsync(audit, "dev");
+
+        await LifecycleAuditReadScenario.AssertReadsAsync(audit, "dev");
+    }
+
+    [Fact]
     public async Task The_embedded_node_records_and_reads_through_one_in_memory_audit()
     {
         await using var app = await IoTNode.BuildAsync([]);

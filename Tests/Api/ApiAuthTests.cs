@@ -22,6 +22,13 @@ public sealed class ApiAuthTests(NodeFixture node)
         { "POST", "/api/v1/devices/some-device/firmware" },
         { "GET", "/api/v1/alerts" },
         { "GET", "/api/v1/alert-rules" },
+        { "GET", "/api/v1/devices/some-device/commands/some-command" },
+        { "GET", "/api/v1/devices/some-device/config" },
+        { "GET", "/api/v1/devices/some-device/firmware" },
+        { "GET", "/api/v1/devices/some-device/firmware/some-update" },
+        { "GET", "/api/v1/devices/some-device/alerts" },
+        { "POST", "/api/v1/alerts/some-alert/acknowledge" },
+        { "PUT", "/api/v1/alert-rules" },
         { "GET", "/api/v1/no-such-thing" },
         { "GET", "/dashboard" },
     };

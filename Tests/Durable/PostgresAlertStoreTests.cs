@@ -62,6 +62,39 @@ public sealed class PostgresAlertStoreTests(DurableNodeFixture node)
     }
 
     [Fact]
+    public async Task The_fleets_alerts_are_read_by_state_and_severity_newest_raised_first()
+    {
+        await using var dataSource = node.CreateDataSource();
+        var store = new PostgresAlertStore(dataSource, Options.Create(new AlertStoreOptions()), TimeProvider.System, new RecordingLogger<PostgresAlertStore>());
+        var device = NewDeviceId();
+        var oldCleared = Raised(NewAlertId(), device, "high", T0);
+        var active = Raised(NewAlertId(), device, "critical", T0.AddSeconds(1));
+        var newCleared = Raised(NewAlertId(), device, "low", T0.AddSeconds(2));
+        var newest = Raised(NewAlertId(), device, "high", T0.AddSeconds(4));
+        foreach (var alert in new[] { oldCleared with { ClearedValue = 20, ClearedAt = T0.AddSeconds(10) }, active, newCleared with { ClearedValue = 20, ClearedAt = T0.AddSeconds(3) }, newest })
+        {
+            await store.RecordAsync(alert, CancellationToken.None);
+        }
+
+        await store.StartAsync(CancellationToken.None);
+        await WaitUntilAsync(() => CountAlerts(device) == 4);
+        using (var deadline = new CancellationTokenSource(Settled))
+        {
+            await store.StopAsync(deadline.Token);
+        }
+
+        Assert.Equal([newest.AlertId, newCleared.AlertId, active.AlertId, oldCleared.AlertId], await Ids(null, null));
+        Assert.Equal([newCleared.AlertId, oldCleared.AlertId], await Ids(null, AlertStates.Cleared));
+        Assert.Equal([oldCleared.AlertId], await Ids("high", AlertStates.Cleared));
+        Assert.Equal([newest.AlertId, oldCleared.AlertId], await Ids("high", null));
+        Assert.Equal([newest.AlertId, active.AlertId], await Ids(null, AlertStates.Active));
+        Assert.Single(await store.ReadFleetAsync(null, null, 1, CancellationToken.None));
+
+        async Task<string[]> Ids(string? severity, string? state) =>
+            [.. (await store.ReadFleetAsync(severity, state, 1000, CancellationToken.None)).Where(a => a.DeviceId == device).Select(a => a.AlertId)];
+    }
+
+    [Fact]
     public async Task Alerts_queued_while_postgres_is_cut_are_stored_once_it_is_restored()
     {
         var (proxy, dataSource) = node.CreateProxiedDataSource();

@@ -70,6 +70,23 @@ public sealed class PostgresLifecycleAuditTests(DurableNodeFixture node)
     }
 
     [Fact]
+    public async Task The_latest_commands_and_one_commands_entries_are_read_as_the_operator_api_needs_them()
+    {
+        await using var dataSource = node.CreateDataSource();
+        var audit = NewAudit(dataSource);
+        var deviceId = NewDeviceId();
+        await Adapters.LifecycleAuditReadScenario.RecordAsync(audit, deviceId);
+        await audit.StartAsync(CancellationToken.None);
+        await WaitUntilAsync(() => CountEntries(deviceId) == Adapters.LifecycleAuditReadScenario.Recorded);
+        using (var deadline = new CancellationTokenSource(Settled))
+        {
+            await audit.StopAsync(deadline.Token);
+        }
+
+        await Adapters.LifecycleAuditReadScenario.AssertReadsAsync(audit, deviceId);
+    }
+
+    [Fact]
     public async Task An_entry_recorded_twice_is_stored_once_within_a_batch_and_across_batches()
     {
         await using var dataSource = node.CreateDataSource();

@@ -85,12 +85,13 @@ public sealed class CommandTests(ClusterFixture cluster)
     public async Task The_same_command_id_twice_is_sent_once_and_answered_with_the_first_ones_state()
     {
         var (device, id, token) = await cluster.RegisterDeviceAsync();
-        await device.SendCommand(new CommandRequest("c1", "reboot", null, 60), Operator);
+        var first = await device.SendCommand(new CommandRequest("c1", "reboot", null, 60), Operator);
         await device.ReportCommand("c1", new CommandReport(CommandStates.Delivered, null, null), Device(token));
 
         var again = await device.SendCommand(new CommandRequest("c1", "something else", null, 60), Operator);
 
         Assert.True(again.Result.IsOk);
+        Assert.Equal((false, true), (first.Repeated, again.Repeated));
         Assert.Equal(CommandStates.Delivered, again.Status!.State);
         Assert.Equal("reboot", again.Status.Command);
         Assert.Single(cluster.Events.Of<SentCommand>(s => s.Command.DeviceId == id));

@@ -116,11 +116,12 @@ public sealed class ConfigTests(ClusterFixture cluster)
     public async Task The_same_config_id_twice_is_applied_and_sent_once()
     {
         var (device, id, _) = await cluster.RegisterDeviceAsync();
-        await device.UpdateConfig(new ConfigUpdate("c1", """{"interval":30}"""), Operator);
+        var first = await device.UpdateConfig(new ConfigUpdate("c1", """{"interval":30}"""), Operator);
 
         var again = await device.UpdateConfig(new ConfigUpdate("c1", """{"interval":99}"""), Operator);
 
         Assert.Equal(1, again.Status!.Version);
+        Assert.Equal((false, true), (first.Repeated, again.Repeated));
         AssertJson("""{"interval":30}""", (await device.GetConfig()).DesiredJson);
         Assert.Single(cluster.Events.Of<SentConfig>(s => s.Update.DeviceId == id));
     }

@@ -147,12 +147,13 @@ public sealed class FirmwareTests(ClusterFixture cluster)
     public async Task The_same_update_id_twice_is_sent_once_and_answered_with_the_first_ones_state()
     {
         var (device, id, token) = await cluster.RegisterDeviceAsync();
-        await device.StartFirmwareUpdate(Update("u1", "2.0"), Operator);
+        var first = await device.StartFirmwareUpdate(Update("u1", "2.0"), Operator);
         await device.ReportFirmwareProgress("u1", new FirmwareProgress(FirmwareStates.Downloaded, null, null), Device(token));
 
         var again = await device.StartFirmwareUpdate(Update("u1", "9.9"), Operator);
 
         Assert.True(again.Result.IsOk, again.Result.Message);
+        Assert.Equal((false, true), (first.Repeated, again.Repeated));
         Assert.Equal((FirmwareStates.Downloaded, "2.0"), (again.Status!.State, again.Status.Version));
         Assert.Single(cluster.Events.Of<SentFirmwareUpdate>(s => s.Update.DeviceId == id));
 

@@ -47,17 +47,26 @@ public sealed class InMemoryAlertStore(IOptions<AlertStoreOptions> options, Time
         return ValueTask.CompletedTask;
     }
 
-    public Task<IReadOnlyList<Alert>> ReadActiveAsync(string? severity, int limit, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<Alert>> ReadActiveAsync(string? severity, int limit, CancellationToken cancellationToken) =>
+        ReadFleetAsync(severity, AlertStates.Active, limit, cancellationToken);
+
+    public Task<IReadOnlyList<Alert>> ReadFleetAsync(string? severity, string? state, int limit, CancellationToken cancellationToken)
     {
         if (severity is not null)
         {
             AlertStoreRules.ValidateSeverity(severity);
         }
 
+        if (state is not null)
+        {
+            AlertStoreRules.ValidateState(state);
+        }
+
         AlertStoreRules.ValidateLimit(limit);
         lock (_lock)
         {
-            return Task.FromResult(NewestFirst(_active.Values.Where(a => severity is null || a.Severity == severity), limit));
+            var inState = state == AlertStates.Active ? _active.Values : _alerts.Values;
+            return Task.FromResult(NewestFirst(inState.Where(a => (severity is null || a.Severity == severity) && (state is null || a.State == state)), limit));
         }
     }
 

@@ -64,6 +64,49 @@ public sealed class InMemoryLifecycleAudit(IOptions<AuditOptions> options) : ILi
         return Task.FromResult<IReadOnlyList<LifecycleAuditEntry>>(found);
     }
 
+    public Task<IReadOnlyList<LifecycleAuditEntry>> ReadLatestAsync(
+        string deviceId, string kind, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken)
+    {
+        LifecycleAuditRules.ValidateRead(deviceId, kind, from, to, limit);
+        from = LifecycleAuditRules.Stored(from);
+        to = LifecycleAuditRules.Stored(to);
+        if (!_devices.TryGetValue(deviceId, out var log))
+        {
+            return Task.FromResult<IReadOnlyList<LifecycleAuditEntry>>([]);
+        }
+
+        var latest = new HashSet<string>(StringComparer.Ordinal);
+        lock (log)
+        {
+            var looked = 0;
+            for (var i = log.IndexFrom(to) - 1; i >= 0 && latest.Count < limit && looked < LifecycleAuditRules.MaxReadLimit && log.Entries[i].At >= from; i--)
+            {
+                if (log.Entries[i].Kind == kind)
+                {
+                    latest.Add(log.Entries[i].Id);
+                    looked++;
+                }
+            }
+
+            return Task.FromResult<IReadOnlyList<LifecycleAuditEntry>>(
+                [.. log.Entries.Where(e => e.Kind == kind && latest.Contains(e.Id)).Take(LifecycleAuditRules.MaxReadLimit)]);
+        }
+    }
+
+    public Task<IReadOnlyList<LifecycleAuditEntry>> ReadOneAsync(string deviceId, string kind, string id, int limit, CancellationToken cancellationToken)
+    {
+        LifecycleAuditRules.ValidateReadOne(deviceId, kind, id, limit);
+        if (!_devices.TryGetValue(deviceId, out var log))
+        {
+            return Task.FromResult<IReadOnlyList<LifecycleAuditEntry>>([]);
+        }
+
+        lock (log)
+        {
+            return Task.FromResult<IReadOnlyList<LifecycleAuditEntry>>([.. log.Entries.Where(e => e.Kind == kind && e.Id == id).Take(limit)]);
+        }
+    }
+
     /// <summary>Every entry kept for the device, oldest first: for tests.</summary>
     public IReadOnlyList<LifecycleAuditEntry> Read(string deviceId)
     {

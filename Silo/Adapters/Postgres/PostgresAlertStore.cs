@@ -46,10 +46,22 @@ public sealed partial class PostgresAlertStore(
             state = CASE WHEN coalesce(alerts.cleared_at, excluded.cleared_at) IS NULL THEN 'active' ELSE 'cleared' END
         """;
 
-    private const string ReadActive = $"SELECT {Columns} FROM alerts WHERE state = 'active' ORDER BY raised_at DESC, alert_id LIMIT $1";
+    /// <summary>
+    /// The fleet's alerts newest first, by state and severity ($2; of every severity without it), each read up to the
+    /// limit on an index in that order (alerts_active_recent, alerts_active, alerts_cleared, alerts_cleared_severity);
+    /// both states as a merge of the two reads.
+    /// </summary>
+    private static readonly string ReadActive = ReadInState(AlertStates.Active, ofSeverity: false);
 
-    private const string ReadActiveOfSeverity =
-        $"SELECT {Columns} FROM alerts WHERE state = 'active' AND severity = $2 ORDER BY raised_at DESC, alert_id LIMIT $1";
+    private static readonly string ReadActiveOfSeverity = ReadInState(AlertStates.Active, ofSeverity: true);
+
+    private static readonly string ReadCleared = ReadInState(AlertStates.Cleared, ofSeverity: false);
+
+    private static readonly string ReadClearedOfSeverity = ReadInState(AlertStates.Cleared, ofSeverity: true);
+
+    private static readonly string ReadEither = ReadInEitherState(ofSeverity: false);
+
+    private static readonly string ReadEitherOfSeverity = ReadInEitherState(ofSeverity: true);
 
     private const string ReadDevice = $"SELECT {Columns} FROM alerts WHERE device_id = $2 ORDER BY raised_at DESC, alert_id LIMIT $1";
 
@@ -131,16 +143,32 @@ public sealed partial class PostgresAlertStore(
         }
     }
 
-    public Task<IReadOnlyList<Alert>> ReadActiveAsync(string? severity, int limit, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<Alert>> ReadActiveAsync(string? severity, int limit, CancellationToken cancellationToken) =>
+        ReadFleetAsync(severity, AlertStates.Active, limit, cancellationToken);
+
+    public Task<IReadOnlyList<Alert>> ReadFleetAsync(string? severity, string? state, int limit, CancellationToken cancellationToken)
     {
         AlertStoreRules.ValidateLimit(limit);
-        if (severity is null)
+        if (severity is not null)
         {
-            return QueryAlertsAsync(ReadActive, limit, null, cancellationToken);
+            AlertStoreRules.ValidateSeverity(severity);
         }
 
-        AlertStoreRules.ValidateSeverity(severity);
-        return QueryAlertsAsync(ReadActiveOfSeverity, limit, severity, cancellationToken);
+        if (state is not null)
+        {
+            AlertStoreRules.ValidateState(state);
+        }
+
+        var sql = (state, severity is null) switch
+        {
+            (AlertStates.Active, true) => ReadActive,
+            (AlertStates.Active, false) => ReadActiveOfSeverity,
+            (AlertStates.Cleared, true) => ReadCleared,
+            (AlertStates.Cleared, false) => ReadClearedOfSeverity,
+            (_, true) => ReadEither,
+            (_, false) => ReadEitherOfSeverity,
+        };
+        return QueryAlertsAsync(sql, limit, severity, cancellationToken);
     }
 
     public Task<IReadOnlyList<Alert>> ReadDeviceHistoryAsync(string deviceId, int limit, CancellationToken cancellationToken)
@@ -244,6 +272,12 @@ public sealed partial class PostgresAlertStore(
         }, cancellationToken);
 
     private static DateTimeOffset Utc(DateTime time) => new(time, TimeSpan.Zero);
+
+    private static string ReadInState(string state, bool ofSeverity) =>
+        $"SELECT {Columns} FROM alerts WHERE state = '{state}'{(ofSeverity ? " AND severity = $2" : "")} ORDER BY raised_at DESC, alert_id LIMIT $1";
+
+    private static string ReadInEitherState(bool ofSeverity) =>
+        $"({ReadInState(AlertStates.Active, ofSeverity)}) UNION ALL ({ReadInState(AlertStates.Cleared, ofSeverity)}) ORDER BY raised_at DESC, alert_id LIMIT $1";
 
     /// <summary>Back in the queue to be counted as unwritten (merged with what was queued for the same alert meanwhile).</summary>
     private void PutBack(List<Alert> batch)

@@ -46,6 +46,37 @@ public sealed partial class PostgresLifecycleAudit : ILifecycleAudit, ILifecycle
         LIMIT $4
         """;
 
+    /// <summary>
+    /// A device's latest items of one kind with every entry they have: their ids from a backward scan of the range on
+    /// the (device_id, kind, at, seq) INCLUDE (id) index, up to $5 entries (an index-only scan), then each one's
+    /// entries on the primary key's (device_id, kind, id) prefix.
+    /// </summary>
+    private const string ReadLatestOfKind = """
+        WITH newest AS (
+            SELECT id, at, seq
+            FROM lifecycle_audit
+            WHERE device_id = $1 AND kind = $2 AND at >= $3 AND at < $4
+            ORDER BY at DESC, seq DESC
+            LIMIT $5
+        ), latest AS (
+            SELECT id FROM newest GROUP BY id ORDER BY max(at) DESC, max(seq) DESC LIMIT $6
+        )
+        SELECT kind, id, state, at, detail::text
+        FROM lifecycle_audit
+        WHERE device_id = $1 AND kind = $2 AND id IN (SELECT id FROM latest)
+        ORDER BY at, seq
+        LIMIT $5
+        """;
+
+    /// <summary>The entries of one command, config change or update: the primary key's (device_id, kind, id) prefix, a few rows sorted.</summary>
+    private const string ReadOfId = """
+        SELECT kind, id, state, at, detail::text
+        FROM lifecycle_audit
+        WHERE device_id = $1 AND kind = $2 AND id = $3
+        ORDER BY at, seq
+        LIMIT $4
+        """;
+
     private readonly NpgsqlDataSource _dataSource;
     private readonly AuditMetrics _metrics;
     private readonly ILogger<PostgresLifecycleAudit> _logger;
@@ -163,13 +194,51 @@ public sealed partial class PostgresLifecycleAudit : ILifecycleAudit, ILifecycle
         string deviceId, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken)
     {
         LifecycleAuditRules.ValidateRead(deviceId, from, to, limit);
-        return PostgresReads.RetryOnceAsync(_dataSource, "the lifecycle audit", async connection =>
+        return QueryAsync(deviceId, ReadRange, p =>
         {
-            await using var read = new NpgsqlCommand(ReadRange, connection);
-            read.Parameters.Add(new NpgsqlParameter<string> { TypedValue = deviceId });
-            read.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = LifecycleAuditRules.Stored(from).UtcDateTime });
-            read.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = LifecycleAuditRules.Stored(to).UtcDateTime });
-            read.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+            p.Add(new NpgsqlParameter<string> { TypedValue = deviceId });
+            p.Add(Time(from));
+            p.Add(Time(to));
+            p.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        }, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<LifecycleAuditEntry>> ReadLatestAsync(
+        string deviceId, string kind, DateTimeOffset from, DateTimeOffset to, int limit, CancellationToken cancellationToken)
+    {
+        LifecycleAuditRules.ValidateRead(deviceId, kind, from, to, limit);
+        return QueryAsync(deviceId, ReadLatestOfKind, p =>
+        {
+            p.Add(new NpgsqlParameter<string> { TypedValue = deviceId });
+            p.Add(new NpgsqlParameter<string> { TypedValue = kind });
+            p.Add(Time(from));
+            p.Add(Time(to));
+            p.Add(new NpgsqlParameter<int> { TypedValue = LifecycleAuditRules.MaxReadLimit });
+            p.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        }, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<LifecycleAuditEntry>> ReadOneAsync(string deviceId, string kind, string id, int limit, CancellationToken cancellationToken)
+    {
+        LifecycleAuditRules.ValidateReadOne(deviceId, kind, id, limit);
+        return QueryAsync(deviceId, ReadOfId, p =>
+        {
+            p.Add(new NpgsqlParameter<string> { TypedValue = deviceId });
+            p.Add(new NpgsqlParameter<string> { TypedValue = kind });
+            p.Add(new NpgsqlParameter<string> { TypedValue = id });
+            p.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        }, cancellationToken);
+    }
+
+    private static NpgsqlParameter<DateTime> Time(DateTimeOffset at) => new() { TypedValue = LifecycleAuditRules.Stored(at).UtcDateTime };
+
+    /// <summary>Runs a read of <paramref name="deviceId"/>'s entries whose rows are (kind, id, state, at, detail).</summary>
+    private Task<IReadOnlyList<LifecycleAuditEntry>> QueryAsync(
+        string deviceId, string sql, Action<NpgsqlParameterCollection> bind, CancellationToken cancellationToken) =>
+        PostgresReads.RetryOnceAsync(_dataSource, "the lifecycle audit", async connection =>
+        {
+            await using var read = new NpgsqlCommand(sql, connection);
+            bind(read.Parameters);
             await using var rows = await read.ExecuteReaderAsync(cancellationToken);
             var entries = new List<LifecycleAuditEntry>();
             while (await rows.ReadAsync(cancellationToken))
@@ -185,7 +254,6 @@ public sealed partial class PostgresLifecycleAudit : ILifecycleAudit, ILifecycle
 
             return (IReadOnlyList<LifecycleAuditEntry>)entries;
         }, cancellationToken);
-    }
 
     private async Task WriteLoopAsync(CancellationToken abort)
     {

@@ -104,6 +104,21 @@ public static class PostgresSchema
             -- The registered offline devices silent longest, read as the first entries of this index: a few pages.
             CREATE INDEX devices_silent ON devices (last_seen NULLS FIRST, device_id) WHERE active AND NOT online;
             """),
+        (6, """
+            -- The operator API's reads of commands, config changes and firmware updates, and of the fleet's alerts.
+            -- A device's latest commands or updates (GET /api/v1/devices/{id}/commands, /firmware): the ids of its
+            -- newest entries of one kind, read backwards up to a limit without a sort or a heap fetch; their entries
+            -- are then the primary key's (device_id, kind, id) prefix.
+            CREATE INDEX lifecycle_audit_device_kind_at ON lifecycle_audit (device_id, kind, at, seq) INCLUDE (id);
+            -- The fleet's alerts newest first (GET /api/v1/alerts?state=&severity=), read up to a limit without a sort:
+            -- both states at once are the merge of the two reads. Without alerts_active_recent, the active alerts of
+            -- every severity were all read and sorted: 78.7 ms for 10,000 active among 500,000 alerts, 0.05 ms on it
+            -- (EXPLAIN ANALYZE, 2-core machine). Cleared alerts are nearly all of the table, so their two indexes take
+            -- its size; alerts are a few rows per device and rule, not one per reading.
+            CREATE INDEX alerts_active_recent ON alerts (raised_at DESC, alert_id) WHERE state = 'active';
+            CREATE INDEX alerts_cleared ON alerts (raised_at DESC, alert_id) WHERE state = 'cleared';
+            CREATE INDEX alerts_cleared_severity ON alerts (severity, raised_at DESC, alert_id) WHERE state = 'cleared';
+            """),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

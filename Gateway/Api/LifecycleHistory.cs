@@ -21,21 +21,22 @@ public static class LifecycleHistory
     /// <summary>Where a range read from the audit starts by default: 2000-01-01, before any time the system keeps.</summary>
     public static readonly DateTimeOffset Beginning = DateTimeOffset.UnixEpoch.AddSeconds(Messaging.RequestReader.MinTimestamp);
 
-    /// <summary>Entries (oldest first) grouped by item, each item's oldest first, the most recently changed item first.</summary>
+    /// <summary>
+    /// Entries (oldest first, in the order recorded) grouped by item, each item's oldest first, the most recently changed
+    /// item first: the one whose last entry comes latest, which also orders items changed within the same millisecond.
+    /// </summary>
     public static IEnumerable<IReadOnlyList<LifecycleAuditEntry>> ByItem(IReadOnlyList<LifecycleAuditEntry> entries)
     {
-        var items = new Dictionary<string, List<LifecycleAuditEntry>>(StringComparer.Ordinal);
-        foreach (var entry in entries)
+        var items = new Dictionary<string, (List<LifecycleAuditEntry> Entries, int Last)>(StringComparer.Ordinal);
+        for (var i = 0; i < entries.Count; i++)
         {
-            if (!items.TryGetValue(entry.Id, out var item))
-            {
-                items[entry.Id] = item = [];
-            }
-
+            var entry = entries[i];
+            var item = items.TryGetValue(entry.Id, out var known) ? known.Entries : [];
             item.Add(entry);
+            items[entry.Id] = (item, i);
         }
 
-        return items.Values.OrderByDescending(item => item[^1].At);
+        return items.Values.OrderByDescending(item => item.Last).Select(item => (IReadOnlyList<LifecycleAuditEntry>)item.Entries);
     }
 
     public static IReadOnlyList<LifecycleState> States(IReadOnlyList<LifecycleAuditEntry> entries) =>

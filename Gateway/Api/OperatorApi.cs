@@ -88,6 +88,7 @@ public static class OperatorApi
     {
         var api = endpoints.MapGroup(Prefix).RequireAuthorization(OperatorPolicy);
         api.MapFleetApi();
+        api.MapDevicesApi();
 
         // Any other path under the API answers unknown_route, and only to an operator: without a key, every path is 401.
         api.MapFallback(() => ApiProblems.Problem(ErrorCodes.UnknownRoute, "no such endpoint: see /openapi/v1.json"))

@@ -8,10 +8,14 @@ namespace Orleans.IoT.Silo.Adapters.Memory;
 /// <remarks>
 /// The fleet reads do not look at every entry: the counts by type and status are kept as entries change, and the
 /// silent longest are looked for among the registered offline devices only. The reads enumerate dictionaries
-/// themselves, which takes no lock, rather than <c>Values</c>, which locks and copies every entry.
+/// themselves, which takes no lock, rather than <c>Values</c>, which locks and copies every entry. The device list
+/// reads the entries in id order from where its previous page ended, a few hundred at a time under the lock.
 /// </remarks>
-public sealed class InMemoryDeviceCatalog : IDeviceCatalog, IPresenceWatchList, IFleetCatalog
+public sealed class InMemoryDeviceCatalog : IDeviceCatalog, IPresenceWatchList, IFleetCatalog, IDeviceDirectory
 {
+    /// <summary>Entries the device list copies out of <see cref="_byId"/> per hold of the lock.</summary>
+    private const int ListBatch = 256;
+
     private readonly ConcurrentDictionary<string, DeviceCatalogEntry> _devices = new(StringComparer.Ordinal);
 
     /// <summary>The registered offline devices: where the silent longest are.</summary>
@@ -22,6 +26,9 @@ public sealed class InMemoryDeviceCatalog : IDeviceCatalog, IPresenceWatchList, 
     /// faster than a (type, active, online) tuple. Guarded by <see cref="_changing"/>, as are the entries' replacements.
     /// </summary>
     private readonly Dictionary<string, long[]> _counts = new(StringComparer.Ordinal);
+
+    /// <summary>The entries in id order, for the device list. Guarded by <see cref="_changing"/>.</summary>
+    private readonly CatalogEntriesById _byId = new();
 
     private readonly Lock _changing = new();
 
@@ -35,6 +42,7 @@ public sealed class InMemoryDeviceCatalog : IDeviceCatalog, IPresenceWatchList, 
             }
 
             _devices[entry.DeviceId] = entry;
+            _byId.Set(entry);
             CountsOf(entry.Type)[StatusIndex(entry)]++;
             if (entry.Active && !entry.Online)
             {
@@ -116,6 +124,70 @@ public sealed class InMemoryDeviceCatalog : IDeviceCatalog, IPresenceWatchList, 
 
         return ValueTask.FromResult<IReadOnlyList<SilentDevice>>(silent);
     }
+
+    /// <summary>
+    /// Walks the entries in id order from <see cref="DeviceQuery.AfterDeviceId"/>, a batch at a time, until one more
+    /// than a page matches: a page needs no sort, and ids only ever follow one another, so the walk is stable while
+    /// entries change. A filter that few entries match walks the fleet (about 100,000 entries in a few milliseconds).
+    /// </summary>
+    public Task<DevicePage> ListAsync(DeviceQuery query, CancellationToken cancellationToken)
+    {
+        var devices = new List<DeviceSummary>(query.Limit);
+        var batch = new DeviceCatalogEntry[ListBatch];
+        var after = query.AfterDeviceId;
+        while (true)
+        {
+            int copied;
+            lock (_changing)
+            {
+                copied = _byId.CopyAfter(after, batch);
+            }
+
+            for (var i = 0; i < copied; i++)
+            {
+                var entry = batch[i];
+                if (!Matches(entry, query))
+                {
+                    continue;
+                }
+
+                if (devices.Count == query.Limit)
+                {
+                    return Task.FromResult(new DevicePage(devices, HasMore: true));
+                }
+
+                devices.Add(Summary(entry));
+            }
+
+            if (copied < batch.Length)
+            {
+                return Task.FromResult(new DevicePage(devices, HasMore: false));
+            }
+
+            after = batch[copied - 1].DeviceId;
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    /// <summary>The same filters as the PostgreSQL catalog's query; the name by ordinal case-insensitive comparison.</summary>
+    private static bool Matches(DeviceCatalogEntry entry, DeviceQuery query) =>
+        (query.Status is null || DeviceStatuses.Of(entry.Active, entry.Online) == query.Status)
+        && (query.Type is null || entry.Type == query.Type)
+        && (query.Location is null || entry.Location == query.Location)
+        && (query.NameContains is null || entry.Name.Contains(query.NameContains, StringComparison.OrdinalIgnoreCase));
+
+    private static DeviceSummary Summary(DeviceCatalogEntry entry) => new(
+        entry.DeviceId,
+        entry.Name,
+        entry.Type,
+        entry.Location,
+        entry.FirmwareVersion,
+        entry.HardwareVersion,
+        entry.Capabilities,
+        DeviceStatuses.Of(entry.Active, entry.Online),
+        entry.LastSeen,
+        entry.CreatedAt,
+        entry.UpdatedAt);
 
     /// <summary>Later last_seen first (never seen last), then the greater id first: the reverse of the report's order.</summary>
     private sealed class LeastSilentFirst : IComparer<DeviceCatalogEntry>

@@ -104,6 +104,23 @@ public static class PostgresSchema
             -- The registered offline devices silent longest, read as the first entries of this index: a few pages.
             CREATE INDEX devices_silent ON devices (last_seen NULLS FIRST, device_id) WHERE active AND NOT online;
             """),
+        (6, """
+            -- The device list (DESIGN §4), a page at a time in device_id order from a cursor. Each filter has an index
+            -- whose trailing column is device_id, so that a page is a range scan of one index from the cursor that stops
+            -- at the page's end, with no sort; a second filter is checked on the rows that scan reads. The status
+            -- expression is the one PostgresDeviceCatalog's query compares (FleetStatusCounts: an unregistered device is
+            -- unregistered whatever its presence). devices_location_id replaces devices_location, which it serves.
+            CREATE INDEX devices_status_id ON devices
+                ((CASE WHEN NOT active THEN 'unregistered' WHEN online THEN 'online' ELSE 'offline' END), device_id);
+            CREATE INDEX devices_type_id ON devices (type, device_id);
+            CREATE INDEX devices_location_id ON devices (location, device_id);
+            DROP INDEX devices_location;
+            -- A case-insensitive substring of the name (ILIKE '%q%'): trigrams find the few rows of a rare one, while a
+            -- common one is found soonest by reading the primary key in order; the planner chooses by the name's
+            -- statistics. pg_trgm is a trusted extension (PostgreSQL 13+): a database owner may create it.
+            CREATE EXTENSION IF NOT EXISTS pg_trgm;
+            CREATE INDEX devices_name_trgm ON devices USING gin (name gin_trgm_ops);
+            """),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

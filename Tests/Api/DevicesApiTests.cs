@@ -290,6 +290,20 @@ public abstract class DevicesApiTests(NodeFixture node)
         }
     }
 
+    [Fact]
+    public async Task The_openapi_document_describes_the_device_endpoints_and_their_parameters()
+    {
+        using var api = new ApiClient(node.HttpPort, operatorKey: null);
+
+        var paths = (await api.GetJsonAsync("/openapi/v1.json")).GetProperty("paths");
+
+        var list = paths.GetProperty("/api/v1/devices").GetProperty("get");
+        Assert.Equal(["status", "type", "location", "q", "cursor", "limit"], list.GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
+        var device = paths.GetProperty("/api/v1/devices/{device_id}");
+        Assert.Equal("GetDevice", device.GetProperty("get").GetProperty("operationId").GetString());
+        Assert.Equal("UnregisterDevice", device.GetProperty("delete").GetProperty("operationId").GetString());
+    }
+
     private ApiClient Api() => new(node.HttpPort, NodeFixture.OperatorKey);
 
     private IDeviceGrain Grain(string deviceId) => node.Grains.GetGrain<IDeviceGrain>(deviceId);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using Orleans.IoT.Grains.Ports;
@@ -9,11 +10,12 @@ namespace Orleans.IoT.Silo.Adapters.Memory;
 /// The fleet reads do not look at every entry: the counts by type and status are kept as entries change, and the
 /// silent longest are looked for among the registered offline devices only. The reads enumerate dictionaries
 /// themselves, which takes no lock, rather than <c>Values</c>, which locks and copies every entry. The device list
-/// reads the entries in id order from where its previous page ended, a few hundred at a time under the lock.
+/// reads the ids in order from where its previous page ended, a few hundred at a time under the lock, and their
+/// entries from the dictionary: only a new device changes the order, so a changed entry costs it nothing.
 /// </remarks>
 public sealed class InMemoryDeviceCatalog : IDeviceCatalog, IPresenceWatchList, IFleetCatalog, IDeviceDirectory
 {
-    /// <summary>Entries the device list copies out of <see cref="_byId"/> per hold of the lock.</summary>
+    /// <summary>Ids the device list copies out of <see cref="_ids"/> per hold of the lock.</summary>
     private const int ListBatch = 256;
 
     private readonly ConcurrentDictionary<string, DeviceCatalogEntry> _devices = new(StringComparer.Ordinal);
@@ -27,8 +29,8 @@ public sealed class InMemoryDeviceCatalog : IDeviceCatalog, IPresenceWatchList, 
     /// </summary>
     private readonly Dictionary<string, long[]> _counts = new(StringComparer.Ordinal);
 
-    /// <summary>The entries in id order, for the device list. Guarded by <see cref="_changing"/>.</summary>
-    private readonly CatalogEntriesById _byId = new();
+    /// <summary>Every device id, in order, for the device list. Guarded by <see cref="_changing"/>.</summary>
+    private readonly SortedDeviceIds _ids = new();
 
     private readonly Lock _changing = new();
 
@@ -40,9 +42,12 @@ public sealed class InMemoryDeviceCatalog : IDeviceCatalog, IPresenceWatchList, 
             {
                 CountsOf(previous.Type)[StatusIndex(previous)]--;
             }
+            else
+            {
+                _ids.Add(entry.DeviceId);
+            }
 
             _devices[entry.DeviceId] = entry;
-            _byId.Set(entry);
             CountsOf(entry.Type)[StatusIndex(entry)]++;
             if (entry.Active && !entry.Online)
             {
@@ -126,27 +131,28 @@ public sealed class InMemoryDeviceCatalog : IDeviceCatalog, IPresenceWatchList, 
     }
 
     /// <summary>
-    /// Walks the entries in id order from <see cref="DeviceQuery.AfterDeviceId"/>, a batch at a time, until one more
-    /// than a page matches: a page needs no sort, and ids only ever follow one another, so the walk is stable while
-    /// entries change. A filter that few entries match walks the fleet (about 100,000 entries in a few milliseconds).
+    /// Walks the ids in order from <see cref="DeviceQuery.AfterDeviceId"/>, a batch at a time, until one more than a page
+    /// matches: a page needs no sort, and ids are only ever added, so the walk is stable while entries change. A filter
+    /// that few entries match walks the fleet (100,000 entries: 5 to 25 ms, see the README).
     /// </summary>
     public Task<DevicePage> ListAsync(DeviceQuery query, CancellationToken cancellationToken)
     {
         var devices = new List<DeviceSummary>(query.Limit);
-        var batch = new DeviceCatalogEntry[ListBatch];
+        var batch = new string[ListBatch];
+        var name = query.NameContains is null ? null : SearchValues.Create([query.NameContains], StringComparison.OrdinalIgnoreCase);
         var after = query.AfterDeviceId;
         while (true)
         {
             int copied;
             lock (_changing)
             {
-                copied = _byId.CopyAfter(after, batch);
+                copied = _ids.CopyAfter(after, batch);
             }
 
             for (var i = 0; i < copied; i++)
             {
-                var entry = batch[i];
-                if (!Matches(entry, query))
+                var entry = _devices[batch[i]];
+                if (!Matches(entry, query, name))
                 {
                     continue;
                 }
@@ -164,17 +170,20 @@ public sealed class InMemoryDeviceCatalog : IDeviceCatalog, IPresenceWatchList, 
                 return Task.FromResult(new DevicePage(devices, HasMore: false));
             }
 
-            after = batch[copied - 1].DeviceId;
+            after = batch[copied - 1];
             cancellationToken.ThrowIfCancellationRequested();
         }
     }
 
-    /// <summary>The same filters as the PostgreSQL catalog's query; the name by ordinal case-insensitive comparison.</summary>
-    private static bool Matches(DeviceCatalogEntry entry, DeviceQuery query) =>
+    /// <summary>
+    /// The same filters as the PostgreSQL catalog's query; the name by ordinal case-insensitive comparison, through
+    /// <see cref="SearchValues{T}"/> made for the query (several times faster than <c>string.Contains</c> per name).
+    /// </summary>
+    private static bool Matches(DeviceCatalogEntry entry, DeviceQuery query, SearchValues<string>? name) =>
         (query.Status is null || DeviceStatuses.Of(entry.Active, entry.Online) == query.Status)
         && (query.Type is null || entry.Type == query.Type)
         && (query.Location is null || entry.Location == query.Location)
-        && (query.NameContains is null || entry.Name.Contains(query.NameContains, StringComparison.OrdinalIgnoreCase));
+        && (name is null || entry.Name.AsSpan().ContainsAny(name));
 
     private static DeviceSummary Summary(DeviceCatalogEntry entry) => new(
         entry.DeviceId,

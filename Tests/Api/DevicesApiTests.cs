@@ -70,20 +70,9 @@ public abstract class DevicesApiTests(NodeFixture node)
         var p = NewPrefix();
         var type = $"{p}t";
         var ids = Enumerable.Range(0, 25).Select(i => $"{p}{i * 37 % 100:D2}").ToList();
-        await Task.WhenAll(ids.Select(id => RegisterAsync(id, $"Pager {id}", type, null)));
-        await WaitForCatalogAsync(api, $"type={type}", string.Join(' ', ids.Order(StringComparer.Ordinal).Select(id => $"{id[p.Length..]}:online")), p);
+        await RegisterOnlineAsync(api, p, type, ids);
 
-        var pages = new List<int>();
-        var walked = new List<string>();
-        string? cursor = null;
-        do
-        {
-            var page = await ListAsync(api, $"type={type}&limit=7" + (cursor is null ? "" : $"&cursor={cursor}"));
-            pages.Add(page.Devices.Count);
-            walked.AddRange(page.Devices);
-            cursor = page.NextCursor;
-        }
-        while (cursor is not null);
+        var (pages, walked) = await WalkAsync(api, $"type={type}&limit=7");
 
         Assert.Equal([7, 7, 7, 4], pages);
         Assert.Equal(ids.Order(StringComparer.Ordinal), walked);
@@ -98,8 +87,7 @@ public abstract class DevicesApiTests(NodeFixture node)
         var p = NewPrefix();
         var type = $"{p}t";
         var before = Enumerable.Range(0, 40).Select(_ => $"{p}{Guid.NewGuid():N}").ToList();
-        await Task.WhenAll(before.Select(id => RegisterAsync(id, "Before", type, null)));
-        await WaitForCatalogAsync(api, $"type={type}", string.Join(' ', before.Order(StringComparer.Ordinal).Select(id => $"{id[p.Length..]}:online")), p);
+        await RegisterOnlineAsync(api, p, type, before);
 
         using var stop = new CancellationTokenSource();
         var during = new List<string>();
@@ -113,16 +101,7 @@ public abstract class DevicesApiTests(NodeFixture node)
             }
         });
 
-        var walked = new List<string>();
-        string? cursor = null;
-        do
-        {
-            var page = await ListAsync(api, $"type={type}&limit=3" + (cursor is null ? "" : $"&cursor={cursor}"));
-            walked.AddRange(page.Devices);
-            cursor = page.NextCursor;
-            await Task.Delay(10);
-        }
-        while (cursor is not null);
+        var (_, walked) = await WalkAsync(api, $"type={type}&limit=3", betweenPages: TimeSpan.FromMilliseconds(10));
 
         await stop.CancelAsync();
         await registering;
@@ -312,6 +291,33 @@ public abstract class DevicesApiTests(NodeFixture node)
     {
         var outcome = await Grain(deviceId).Register(new RegisterRequest(name, type, "1.0.0", "rev-a", location, ["temperature"]), Caller.Provisioning);
         Assert.True(outcome.Result.IsOk, outcome.Result.Message);
+    }
+
+    /// <summary>Registers <paramref name="deviceIds"/> (each starting with <paramref name="prefix"/>) and waits until they are listed.</summary>
+    private async Task RegisterOnlineAsync(ApiClient api, string prefix, string type, IReadOnlyList<string> deviceIds)
+    {
+        await Task.WhenAll(deviceIds.Select(id => RegisterAsync(id, $"Device {id}", type, null)));
+        var expected = string.Join(' ', deviceIds.Order(StringComparer.Ordinal).Select(id => $"{id[prefix.Length..]}:online"));
+        await WaitForCatalogAsync(api, $"type={type}", expected, prefix);
+    }
+
+    /// <summary>Follows <c>next_cursor</c> from the first page of <paramref name="query"/> to the last; the pages' sizes and the ids.</summary>
+    private static async Task<(List<int> Pages, List<string> DeviceIds)> WalkAsync(ApiClient api, string query, TimeSpan betweenPages = default)
+    {
+        var pages = new List<int>();
+        var walked = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var page = await ListAsync(api, query + (cursor is null ? "" : $"&cursor={cursor}"));
+            pages.Add(page.Devices.Count);
+            walked.AddRange(page.Devices);
+            cursor = page.NextCursor;
+            await Task.Delay(betweenPages);
+        }
+        while (cursor is not null);
+
+        return (pages, walked);
     }
 
     /// <summary>As the broker reports a clean disconnect, some time after the device was last heard from.</summary>

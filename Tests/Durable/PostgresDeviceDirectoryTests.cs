@@ -13,15 +13,7 @@ public sealed class PostgresDeviceDirectoryTests(DurableNodeFixture node) : Devi
     protected override async Task<IDeviceDirectory> StoreAsync(IReadOnlyList<DeviceCatalogEntry> entries)
     {
         var catalog = new PostgresDeviceCatalog(_dataSource, new RecordingLogger<PostgresDeviceCatalog>());
-        foreach (var entry in entries)
-        {
-            await catalog.UpsertAsync(entry, CancellationToken.None);
-        }
-
-        await catalog.StartAsync(CancellationToken.None);
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await catalog.StopAsync(deadline.Token);
-        Assert.Equal(0, catalog.Queued);
+        await PostgresFleetCatalogTests.StoreAsync(catalog, entries);
         return catalog;
     }
 

@@ -133,7 +133,7 @@ public sealed class InMemoryDeviceCatalog : IDeviceCatalog, IPresenceWatchList, 
     /// <summary>
     /// Walks the ids in order from <see cref="DeviceQuery.AfterDeviceId"/>, a batch at a time, until one more than a page
     /// matches: a page needs no sort, and ids are only ever added, so the walk is stable while entries change. A filter
-    /// that few entries match walks the fleet (100,000 entries: 5 to 25 ms, see the README).
+    /// that few entries match walks the fleet: 30 to 55 ms for 100,000 entries on the shared 2-core machine.
     /// </summary>
     public Task<DevicePage> ListAsync(DeviceQuery query, CancellationToken cancellationToken)
     {

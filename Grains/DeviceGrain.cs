@@ -346,7 +346,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
 
     public Task<DeviceSnapshot> GetSnapshot() => Task.FromResult(new DeviceSnapshot(
         DeviceId,
-        State.Registered,
+        IsRegisteredOrLeave(), // an operator's look-up of an unknown id does not keep its grain in memory
         State.Name,
         State.Type,
         State.FirmwareVersion,
@@ -354,7 +354,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
         State.Location,
         [.. State.Capabilities],
         State.RegisteredAt,
-        !State.Registered ? "unregistered" : State.Online ? "online" : "offline",
+        DeviceStatuses.Of(State.Registered, State.Online),
         State.LastSeen,
         State.Status,
         State.StatusExtraJson,

@@ -141,6 +141,7 @@ public static class IoTNode
             services.AddSingleton<IDeviceCatalog>(sp => sp.GetRequiredService<PostgresDeviceCatalog>());
             services.AddSingleton<IPresenceWatchList>(sp => sp.GetRequiredService<PostgresDeviceCatalog>());
             services.AddSingleton<IFleetCatalog>(sp => sp.GetRequiredService<PostgresDeviceCatalog>());
+            services.AddSingleton<IDeviceDirectory>(sp => sp.GetRequiredService<PostgresDeviceCatalog>());
             services.AddHostedService(sp => sp.GetRequiredService<PostgresDeviceCatalog>());
             services.AddSingleton<PostgresSensorHistory>();
             services.AddSingleton<ISensorHistorySink>(sp => sp.GetRequiredService<PostgresSensorHistory>());
@@ -156,6 +157,7 @@ public static class IoTNode
             services.AddSingleton<IDeviceCatalog>(sp => sp.GetRequiredService<InMemoryDeviceCatalog>());
             services.AddSingleton<IPresenceWatchList>(sp => sp.GetRequiredService<InMemoryDeviceCatalog>());
             services.AddSingleton<IFleetCatalog>(sp => sp.GetRequiredService<InMemoryDeviceCatalog>());
+            services.AddSingleton<IDeviceDirectory>(sp => sp.GetRequiredService<InMemoryDeviceCatalog>());
             services.AddSingleton<InMemoryLifecycleAudit>();
             services.AddSingleton<ILifecycleAudit>(sp => sp.GetRequiredService<InMemoryLifecycleAudit>());
             services.AddSingleton<ILifecycleAuditReader>(sp => sp.GetRequiredService<InMemoryLifecycleAudit>());

@@ -94,6 +94,7 @@ public static class OperatorApi
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapFleetApi();
+        api.MapDevicesApi();
         api.MapTelemetryApi();
         api.MapCommandsApi();
         api.MapConfigApi();

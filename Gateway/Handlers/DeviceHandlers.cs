@@ -55,17 +55,27 @@ public sealed class DeviceHandlers(
 
     public async ValueTask<MessageResult> Unregister(MessageContext context)
     {
-        var deviceId = context.DeviceId!;
-        var result = await Device(deviceId).Unregister(context.Caller, context.CancellationToken);
+        var (result, response) = await UnregisterAsync(context.DeviceId!, context.Caller, context.CancellationToken);
+        return result.IsOk ? MessageResult.Accepted(response) : Refused(result);
+    }
+
+    /// <summary>
+    /// Unregisters the device for <paramref name="caller"/>, over MQTT or the HTTP API alike: publishes
+    /// <c>unregister/response</c> and ends the device's sessions once it is delivered. Returns the grain's refusal, or
+    /// the response published.
+    /// </summary>
+    public async ValueTask<(DeviceResult Result, byte[] Response)> UnregisterAsync(string deviceId, Caller caller, CancellationToken cancellationToken)
+    {
+        var result = await Device(deviceId).Unregister(caller, cancellationToken);
         if (!result.IsOk)
         {
-            return Refused(result);
+            return (result, []);
         }
 
         var response = Payloads.UnregisterResponse(deviceId, Now());
-        await outbound.PublishAsync(new OutboundMessage(OutboundTopics.UnregisterResponse(deviceId), response, 1), context.CancellationToken);
+        await outbound.PublishAsync(new OutboundMessage(OutboundTopics.UnregisterResponse(deviceId), response, 1), cancellationToken);
         sessions.Unregistered(deviceId);
-        return MessageResult.Accepted(response);
+        return (result, response);
     }
 
     public async ValueTask<MessageResult> Heartbeat(MessageContext context)

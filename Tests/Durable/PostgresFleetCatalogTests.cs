@@ -65,7 +65,8 @@ public sealed class PostgresFleetCatalogTests(DurableNodeFixture node)
         Assert.Equal([$"{prefix}000", $"{prefix}001"], (await catalog.SilentLongestAsync(2, CancellationToken.None)).Select(d => d.DeviceId));
     }
 
-    private static async Task StoreAsync(PostgresDeviceCatalog catalog, IEnumerable<DeviceCatalogEntry> entries)
+    /// <summary>Queues <paramref name="entries"/> and runs the catalog's writer until they are all stored.</summary>
+    internal static async Task StoreAsync(PostgresDeviceCatalog catalog, IEnumerable<DeviceCatalogEntry> entries)
     {
         foreach (var entry in entries)
         {

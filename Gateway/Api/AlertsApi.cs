@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Routing;
 namespace Orleans.IoT.Gateway.Api;
 
 /// <summary>
-/// <c>/api/v1/alerts</c> and <c>/api/v1/devices/{id}/alerts</c>: the stored alerts, and their acknowledgement. Reads see
+/// <c>/api/v1/alerts</c> and <c>/api/v1/devices/{device_id}/alerts</c>: the stored alerts, and their acknowledgement. Reads see
 /// what the alert store has written, so they may lag a raise or a clear by the write of a batch.
 /// </summary>
 public static class AlertsApi
@@ -25,7 +25,7 @@ public static class AlertsApi
             .WithName("ListAlerts")
             .WithSummary("The fleet's alerts, newest raised first: state active (default), cleared or all; severity info, low, medium, high "
                 + "or critical (default: every one); at most limit (default 100, at most 1000)");
-        alerts.MapGet("devices/{id}/alerts", ListOfDevice)
+        alerts.MapGet("devices/{device_id}/alerts", ListOfDevice)
             .WithName("ListDeviceAlerts")
             .WithSummary("A device's alerts, active and cleared, newest raised first, at most limit (default 100, at most 1000)");
         alerts.MapPost("alerts/{alert_id}/acknowledge", Acknowledge)
@@ -62,7 +62,7 @@ public static class AlertsApi
     }
 
     public static async Task<Results<Ok<AlertList>, ApiProblem>> ListOfDevice(
-        string id, string? limit, IAlertReader alerts, CancellationToken cancellationToken)
+        [FromRoute(Name = "device_id")] string id, string? limit, IAlertReader alerts, CancellationToken cancellationToken)
     {
         if (!ApiRequests.TryDeviceId(id, out var problem) || !ApiRequests.TryLimit(limit, DefaultLimit, IAlertReader.MaxReadLimit, out var count, out problem))
         {

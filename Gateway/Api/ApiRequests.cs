@@ -68,7 +68,7 @@ public static class ApiRequests
         Caller.Operator(user.FindFirstValue(OperatorKeyAuthentication.OperatorClaim)
             ?? throw new InvalidOperationException("an operator endpoint ran without an authenticated operator"));
 
-    /// <summary>A device id in the path (<c>{id}</c>), by DESIGN §2.</summary>
+    /// <summary>A device id in the path (<c>{device_id}</c>), by DESIGN §2.</summary>
     public static bool TryDeviceId(string value, out ApiProblem? problem)
     {
         problem = Identifiers.IsDeviceId(value)

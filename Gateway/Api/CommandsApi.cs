@@ -11,14 +11,14 @@ using Orleans.IoT.Gateway.Messaging;
 namespace Orleans.IoT.Gateway.Api;
 
 /// <summary>
-/// <c>/api/v1/devices/{id}/commands</c>: an operator's command, sent exactly as over MQTT
+/// <c>/api/v1/devices/{device_id}/commands</c>: an operator's command, sent exactly as over MQTT
 /// (<c>control/{device_id}/command</c>: the same payload, checks and grain call), and where commands stand.
 /// </summary>
 public static class CommandsApi
 {
     public static RouteGroupBuilder MapCommandsApi(this RouteGroupBuilder api)
     {
-        var commands = api.MapGroup("devices/{id}/commands").WithTags("Commands");
+        var commands = api.MapGroup("devices/{device_id}/commands").WithTags("Commands");
         commands.MapPost("", Send)
             .WithJsonObjectBody("The MQTT payload of control/{device_id}/command: command; parameters (object), ttl_seconds, command_id")
             .WithName("SendCommand")
@@ -38,7 +38,7 @@ public static class CommandsApi
     }
 
     public static Task<Results<Created<CommandView>, Ok<CommandView>, ApiProblem>> Send(
-        string id, HttpRequest request, ClaimsPrincipal user, [AsParameters] DeviceActionServices services, CancellationToken cancellationToken) =>
+        [FromRoute(Name = "device_id")] string id, HttpRequest request, ClaimsPrincipal user, [AsParameters] DeviceActionServices services, CancellationToken cancellationToken) =>
         DeviceActions.CreateAsync<CommandRequest, CommandOutcome, CommandView>(
             id,
             request,
@@ -51,12 +51,12 @@ public static class CommandsApi
             cancellationToken);
 
     public static Task<Results<Ok<CommandView>, ApiProblem>> Get(
-        string id, [FromRoute(Name = "command_id")] string commandId, [AsParameters] DeviceActionServices services, CancellationToken cancellationToken) =>
+        [FromRoute(Name = "device_id")] string id, [FromRoute(Name = "command_id")] string commandId, [AsParameters] DeviceActionServices services, CancellationToken cancellationToken) =>
         DeviceActions.GetAsync(
             id, commandId, "command_id", LifecycleAuditKinds.Command, services, (device, known) => device.GetCommand(known), CommandView.Of, CommandView.Of, cancellationToken);
 
     public static Task<Results<Ok<CommandList>, ApiProblem>> List(
-        string id, string? from, string? to, string? limit, [AsParameters] DeviceActionServices services, CancellationToken cancellationToken) =>
+        [FromRoute(Name = "device_id")] string id, string? from, string? to, string? limit, [AsParameters] DeviceActionServices services, CancellationToken cancellationToken) =>
         DeviceActions.ListAsync(
             id, LifecycleAuditKinds.Command, from, to, limit, services, CommandView.Of, commands => new CommandList(id, commands), cancellationToken);
 }

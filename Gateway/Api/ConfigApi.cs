@@ -4,20 +4,21 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Orleans.IoT.Gateway.Messaging;
 
 namespace Orleans.IoT.Gateway.Api;
 
 /// <summary>
-/// <c>/api/v1/devices/{id}/config</c>: an operator's configuration update, made exactly as over MQTT
+/// <c>/api/v1/devices/{device_id}/config</c>: an operator's configuration update, made exactly as over MQTT
 /// (<c>control/{device_id}/config</c>: the same payload, checks and grain call), and the device's configuration twin.
 /// </summary>
 public static class ConfigApi
 {
     public static RouteGroupBuilder MapConfigApi(this RouteGroupBuilder api)
     {
-        var config = api.MapGroup("devices/{id}/config").WithTags("Config");
+        var config = api.MapGroup("devices/{device_id}/config").WithTags("Config");
         config.MapPost("", Update)
             .WithJsonObjectBody("The MQTT payload of control/{device_id}/config: config (a non-empty object, a JSON merge patch); config_id")
             .WithName("UpdateConfig")
@@ -32,7 +33,7 @@ public static class ConfigApi
     }
 
     public static Task<Results<Created<ConfigUpdateView>, Ok<ConfigUpdateView>, ApiProblem>> Update(
-        string id, HttpRequest request, ClaimsPrincipal user, [AsParameters] DeviceActionServices services, CancellationToken cancellationToken) =>
+        [FromRoute(Name = "device_id")] string id, HttpRequest request, ClaimsPrincipal user, [AsParameters] DeviceActionServices services, CancellationToken cancellationToken) =>
         DeviceActions.CreateAsync<ConfigUpdate, ConfigOutcome, ConfigUpdateView>(
             id,
             request,
@@ -44,7 +45,7 @@ public static class ConfigApi
             _ => $"{OperatorApi.Prefix}/devices/{id}/config",
             cancellationToken);
 
-    public static async Task<Results<Ok<ConfigTwinView>, ApiProblem>> Get(string id, [AsParameters] DeviceActionServices services)
+    public static async Task<Results<Ok<ConfigTwinView>, ApiProblem>> Get([FromRoute(Name = "device_id")] string id, [AsParameters] DeviceActionServices services)
     {
         if (!ApiRequests.TryDeviceId(id, out var problem))
         {

@@ -10,14 +10,14 @@ using Orleans.IoT.Gateway.Messaging;
 namespace Orleans.IoT.Gateway.Api;
 
 /// <summary>
-/// <c>/api/v1/devices/{id}/firmware</c>: an operator's firmware update, started exactly as over MQTT
+/// <c>/api/v1/devices/{device_id}/firmware</c>: an operator's firmware update, started exactly as over MQTT
 /// (<c>firmware/{device_id}/update</c>: the same payload, checks and grain call), and where updates stand.
 /// </summary>
 public static class FirmwareApi
 {
     public static RouteGroupBuilder MapFirmwareApi(this RouteGroupBuilder api)
     {
-        var firmware = api.MapGroup("devices/{id}/firmware").WithTags("Firmware");
+        var firmware = api.MapGroup("devices/{device_id}/firmware").WithTags("Firmware");
         firmware.MapPost("", Start)
             .WithJsonObjectBody("The MQTT payload of firmware/{device_id}/update: version, url, checksum; update_id")
             .WithName("StartFirmwareUpdate")
@@ -37,7 +37,7 @@ public static class FirmwareApi
     }
 
     public static Task<Results<Created<FirmwareView>, Ok<FirmwareView>, ApiProblem>> Start(
-        string id, HttpRequest request, ClaimsPrincipal user, [AsParameters] DeviceActionServices services, CancellationToken cancellationToken) =>
+        [FromRoute(Name = "device_id")] string id, HttpRequest request, ClaimsPrincipal user, [AsParameters] DeviceActionServices services, CancellationToken cancellationToken) =>
         DeviceActions.CreateAsync<FirmwareRequest, FirmwareOutcome, FirmwareView>(
             id,
             request,
@@ -50,12 +50,12 @@ public static class FirmwareApi
             cancellationToken);
 
     public static Task<Results<Ok<FirmwareView>, ApiProblem>> Get(
-        string id, [FromRoute(Name = "update_id")] string updateId, [AsParameters] DeviceActionServices services, CancellationToken cancellationToken) =>
+        [FromRoute(Name = "device_id")] string id, [FromRoute(Name = "update_id")] string updateId, [AsParameters] DeviceActionServices services, CancellationToken cancellationToken) =>
         DeviceActions.GetAsync(
             id, updateId, "update_id", LifecycleAuditKinds.Firmware, services, (device, known) => device.GetFirmwareUpdate(known), FirmwareView.Of, FirmwareView.Of, cancellationToken);
 
     public static Task<Results<Ok<FirmwareUpdateList>, ApiProblem>> List(
-        string id, string? from, string? to, string? limit, [AsParameters] DeviceActionServices services, CancellationToken cancellationToken) =>
+        [FromRoute(Name = "device_id")] string id, string? from, string? to, string? limit, [AsParameters] DeviceActionServices services, CancellationToken cancellationToken) =>
         DeviceActions.ListAsync(
             id, LifecycleAuditKinds.Firmware, from, to, limit, services, FirmwareView.Of, updates => new FirmwareUpdateList(id, updates), cancellationToken);
 }

@@ -7,16 +7,16 @@ namespace Orleans.IoT.Tests.Api;
 public sealed class OperatorActionsDocumentTests(NodeFixture node)
 {
     [Theory]
-    [InlineData("/api/v1/devices/{id}/commands", "post", "SendCommand")]
-    [InlineData("/api/v1/devices/{id}/commands", "get", "ListCommands")]
-    [InlineData("/api/v1/devices/{id}/commands/{command_id}", "get", "GetCommand")]
-    [InlineData("/api/v1/devices/{id}/config", "post", "UpdateConfig")]
-    [InlineData("/api/v1/devices/{id}/config", "get", "GetConfig")]
-    [InlineData("/api/v1/devices/{id}/firmware", "post", "StartFirmwareUpdate")]
-    [InlineData("/api/v1/devices/{id}/firmware", "get", "ListFirmwareUpdates")]
-    [InlineData("/api/v1/devices/{id}/firmware/{update_id}", "get", "GetFirmwareUpdate")]
+    [InlineData("/api/v1/devices/{device_id}/commands", "post", "SendCommand")]
+    [InlineData("/api/v1/devices/{device_id}/commands", "get", "ListCommands")]
+    [InlineData("/api/v1/devices/{device_id}/commands/{command_id}", "get", "GetCommand")]
+    [InlineData("/api/v1/devices/{device_id}/config", "post", "UpdateConfig")]
+    [InlineData("/api/v1/devices/{device_id}/config", "get", "GetConfig")]
+    [InlineData("/api/v1/devices/{device_id}/firmware", "post", "StartFirmwareUpdate")]
+    [InlineData("/api/v1/devices/{device_id}/firmware", "get", "ListFirmwareUpdates")]
+    [InlineData("/api/v1/devices/{device_id}/firmware/{update_id}", "get", "GetFirmwareUpdate")]
     [InlineData("/api/v1/alerts", "get", "ListAlerts")]
-    [InlineData("/api/v1/devices/{id}/alerts", "get", "ListDeviceAlerts")]
+    [InlineData("/api/v1/devices/{device_id}/alerts", "get", "ListDeviceAlerts")]
     [InlineData("/api/v1/alerts/{alert_id}/acknowledge", "post", "AcknowledgeAlert")]
     [InlineData("/api/v1/alert-rules", "get", "GetAlertRules")]
     [InlineData("/api/v1/alert-rules", "put", "ReplaceAlertRules")]
@@ -29,11 +29,11 @@ public sealed class OperatorActionsDocumentTests(NodeFixture node)
         Assert.Equal(operationId, operation.Text("operationId"));
         Assert.False(string.IsNullOrWhiteSpace(operation.Text("summary")));
         var parameters = operation.TryGetProperty("parameters", out var list) ? list.EnumerateArray().Select(p => p.Text("name")).ToList() : [];
-        Assert.All(parameters, name => Assert.Contains(name, new[] { "id", "command_id", "update_id", "alert_id", "from", "to", "limit", "severity", "state" }));
+        Assert.All(parameters, name => Assert.Contains(name, new[] { "device_id", "command_id", "update_id", "alert_id", "from", "to", "limit", "severity", "state" }));
         Assert.Equal(method is "post" or "put" && operationId != "AcknowledgeAlert", operation.TryGetProperty("requestBody", out _));
-        if (path.Contains("{id}"))
+        if (path.Contains("{device_id}"))
         {
-            Assert.Contains("id", parameters);
+            Assert.Contains("device_id", parameters);
         }
     }
 }

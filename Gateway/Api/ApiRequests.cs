@@ -69,16 +69,16 @@ public static class ApiRequests
             ?? throw new InvalidOperationException("an operator endpoint ran without an authenticated operator"));
 
     /// <summary>A device id in the path (<c>{device_id}</c>), by DESIGN §2.</summary>
-    public static bool TryDeviceId(string value, out ApiProblem? problem)
+    public static bool TryDeviceId(string value, [NotNullWhen(false)] out ApiProblem? problem)
     {
         problem = Identifiers.IsDeviceId(value)
             ? null
-            : ApiProblems.Problem(ErrorCodes.ValidationFailed, "id must be a device id: ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$, not a route word");
+            : ApiProblems.Problem(ErrorCodes.ValidationFailed, "device_id must match ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$ and not be a route word");
         return problem is null;
     }
 
     /// <summary>A command, config, update or alert id in the path, by DESIGN §2; <paramref name="name"/> names it in the error.</summary>
-    public static bool TryIdentifier(string value, string name, out ApiProblem? problem)
+    public static bool TryIdentifier(string value, string name, [NotNullWhen(false)] out ApiProblem? problem)
     {
         problem = Identifiers.IsIdentifier(value)
             ? null

@@ -87,7 +87,7 @@ public static class DevicesApi
     /// <summary>The device's full state from its grain; a device id never registered is <c>not_registered</c>.</summary>
     public static async Task<Results<Ok<DeviceDetails>, ApiProblem>> GetDevice([FromRoute(Name = "device_id")] string deviceId, DeviceGrains grains)
     {
-        if (DeviceIdProblem(deviceId) is { } problem)
+        if (!ApiRequests.TryDeviceId(deviceId, out var problem))
         {
             return problem;
         }
@@ -113,7 +113,7 @@ public static class DevicesApi
     public static async Task<Results<NoContent, ApiProblem>> UnregisterDevice(
         [FromRoute(Name = "device_id")] string deviceId, DeviceHandlers handlers, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
-        if (DeviceIdProblem(deviceId) is { } problem)
+        if (!ApiRequests.TryDeviceId(deviceId, out var problem))
         {
             return problem;
         }
@@ -122,11 +122,6 @@ public static class DevicesApi
         var (result, _) = await handlers.UnregisterAsync(deviceId, Caller.Operator(operatorName), cancellationToken);
         return result.IsOk ? TypedResults.NoContent() : ApiProblems.Problem(result);
     }
-
-    private static ApiProblem? DeviceIdProblem(string deviceId) =>
-        Identifiers.IsDeviceId(deviceId)
-            ? null
-            : Invalid("device_id must match ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$ and not be a route word");
 
     private static ApiProblem NotRegistered(string deviceId) =>
         ApiProblems.Problem(ErrorCodes.NotRegistered, $"device '{deviceId}' is not registered");

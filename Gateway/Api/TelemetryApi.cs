@@ -42,9 +42,9 @@ public static class TelemetryApi
 
     public static async Task<Results<Ok<LatestTelemetry>, ApiProblem>> GetLatest([FromRoute(Name = "device_id")] string deviceId, DeviceGrains devices)
     {
-        if (!Identifiers.IsDeviceId(deviceId))
+        if (!ApiRequests.TryDeviceId(deviceId, out var problem))
         {
-            return InvalidDeviceId;
+            return problem!;
         }
 
         var snapshot = await devices.Get(deviceId).GetSnapshot();
@@ -70,17 +70,12 @@ public static class TelemetryApi
         TimeProvider clock,
         CancellationToken cancellationToken)
     {
-        if (!Identifiers.IsDeviceId(deviceId))
+        if (!ApiRequests.TryDeviceId(deviceId, out var problem) || !ApiRequests.TryIdentifier(sensorType, "sensor_type", out problem))
         {
-            return InvalidDeviceId;
+            return problem!;
         }
 
-        if (!Identifiers.IsIdentifier(sensorType))
-        {
-            return Invalid("sensor_type must match ^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$");
-        }
-
-        if (!TryWalk(deviceId, sensorType, query, clock, out var cursor, out var problem))
+        if (!TryWalk(deviceId, sensorType, query, clock, out var cursor, out problem))
         {
             return problem!;
         }
@@ -178,7 +173,6 @@ public static class TelemetryApi
         return true;
     }
 
-    private static ApiProblem InvalidDeviceId => Invalid("device_id must match ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$ and not be a route word");
 
     private static ApiProblem Invalid(string detail) => ApiProblems.Problem(ErrorCodes.ValidationFailed, detail);
 }

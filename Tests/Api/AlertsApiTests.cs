@@ -86,7 +86,7 @@ public sealed class AlertsApiTests(NodeFixture node)
     [InlineData("GET", "/api/v1/alerts?severity=urgent", "severity must be one of info, low, medium, high, critical")]
     [InlineData("GET", "/api/v1/alerts?state=gone", "state must be active, cleared or all")]
     [InlineData("GET", "/api/v1/alerts?limit=1001", "limit must be an integer from 1 to 1000")]
-    [InlineData("GET", "/api/v1/devices/bad%20id/alerts", "id must be a device id")]
+    [InlineData("GET", "/api/v1/devices/bad%20id/alerts", "device_id must match")]
     [InlineData("GET", "/api/v1/devices/some-device/alerts?limit=-1", "limit must be an integer from 1 to 1000")]
     [InlineData("POST", "/api/v1/alerts/bad$id/acknowledge", "alert_id must match")]
     [InlineData("POST", "/api/v1/alerts/a123456789a123456789a123456789a123456789a123456789a123456789a1234/acknowledge", "alert_id must match")]

@@ -176,8 +176,8 @@ public sealed class CommandsApiTests(NodeFixture node)
     }
 
     [Theory]
-    [InlineData("/api/v1/devices/bad%20id/commands", "id must be a device id")]
-    [InlineData("/api/v1/devices/register/commands", "id must be a device id")]
+    [InlineData("/api/v1/devices/bad%20id/commands", "device_id must match")]
+    [InlineData("/api/v1/devices/register/commands", "device_id must match")]
     [InlineData("/api/v1/devices/some-device/commands/bad$id", "command_id must match")]
     [InlineData("/api/v1/devices/some-device/commands/x123456789x123456789x123456789x123456789x123456789x123456789x1234", "command_id must match")]
     [InlineData("/api/v1/devices/some-device/commands?limit=0", "limit must be an integer from 1 to 100")]

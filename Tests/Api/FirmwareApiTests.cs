@@ -105,7 +105,7 @@ public sealed class FirmwareApiTests(NodeFixture node)
         await ApiClient.AssertProblemAsync(unknown, HttpStatusCode.NotFound, ApiProblems.NotFound);
         Assert.StartsWith("update_id must match", (await ApiClient.AssertProblemAsync(badUpdateId, HttpStatusCode.BadRequest, ErrorCodes.ValidationFailed)).Text("detail"));
         Assert.StartsWith("limit must be", (await ApiClient.AssertProblemAsync(badLimit, HttpStatusCode.BadRequest, ErrorCodes.ValidationFailed)).Text("detail"));
-        Assert.StartsWith("id must be a device id", (await ApiClient.AssertProblemAsync(badDevice, HttpStatusCode.BadRequest, ErrorCodes.ValidationFailed)).Text("detail"));
+        Assert.StartsWith("device_id must match", (await ApiClient.AssertProblemAsync(badDevice, HttpStatusCode.BadRequest, ErrorCodes.ValidationFailed)).Text("detail"));
         await ApiClient.AssertProblemAsync(tooLarge, HttpStatusCode.RequestEntityTooLarge, ErrorCodes.PayloadTooLarge);
         await ApiClient.AssertProblemAsync(notJson, HttpStatusCode.BadRequest, ErrorCodes.InvalidJson);
         Assert.Empty((await api.GetJsonAsync($"/api/v1/devices/{deviceId}/firmware")).Items("updates"));

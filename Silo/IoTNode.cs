@@ -87,6 +87,11 @@ public static class IoTNode
                 o.ServiceId = orleans.ServiceId;
             });
 
+            if (orleans.Kubernetes)
+            {
+                silo.UseKubernetesHosting();
+            }
+
             // Orleans' own failure detection (ProbeTimeout, NumMissedProbesLimit, ...): how soon a killed silo is
             // declared dead, and so how soon presence recovers the devices it watched.
             silo.Configure<ClusterMembershipOptions>(configuration.GetSection(OrleansHostOptions.Section + ":Membership"));

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Orleans.IoT.Silo.Configuration;
 
 /// <summary><c>Orleans:*</c> settings.</summary>
-public sealed class OrleansHostOptions
+public sealed class OrleansHostOptions : IValidatableObject
 {
     public const string Section = "Orleans";
 
@@ -33,6 +33,23 @@ public sealed class OrleansHostOptions
 
     /// <summary>The address other silos and clients reach this silo at (Redis clustering).</summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>
+    /// The silo runs in a Kubernetes pod (<c>UseKubernetesHosting</c>): it is named after its pod, labels the pod with
+    /// the cluster's ids, and declares silos dead as soon as their pods are gone. It reads <c>POD_NAME</c>,
+    /// <c>POD_NAMESPACE</c> and <c>POD_IP</c> and needs to get, list, watch and patch pods (deploy/k8s/rbac.yaml).
+    /// </summary>
+    public bool Kubernetes { get; set; }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Kubernetes && Clustering != Redis)
+        {
+            yield return new ValidationResult(
+                "Orleans:Kubernetes needs Orleans:Clustering=Redis: with Localhost clustering every pod would be a cluster of its own",
+                [nameof(Kubernetes)]);
+        }
+    }
 }
 
 /// <summary><c>Storage:*</c>: where grain state lives.</summary>

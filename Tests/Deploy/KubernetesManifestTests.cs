@@ -74,7 +74,7 @@ public sealed class KubernetesManifestTests
     }
 
     [Fact]
-    public void Gateway_ports_are_the_ones_the_gateway_listens_on_and_the_service_forwards_to_them()
+    public void Gateway_ports_are_the_ones_the_gateway_listens_on_and_its_services_forward_to_them()
     {
         var container = Container(Gateway);
         var environment = _manifests.EnvironmentOf(container);
@@ -86,9 +86,10 @@ public sealed class KubernetesManifestTests
         };
         Assert.Equal(expected, Ports(container));
 
-        var service = _manifests.Named<V1Service>(Gateway);
-        Assert.Equal(expected, service.Spec.Ports.ToDictionary(p => p.Name, p => p.Port));
-        Assert.All(service.Spec.Ports, p => Assert.Equal(p.Name, p.TargetPort.Value));
+        var pod = _manifests.Deployment(Gateway).Spec.Template;
+        var forwarded = _manifests.OfKind<V1Service>().Where(s => Selects(s.Spec.Selector, pod)).SelectMany(s => s.Spec.Ports).ToList();
+        Assert.Equal(expected, forwarded.ToDictionary(p => p.Name, p => p.Port));
+        Assert.All(forwarded, p => Assert.Equal(p.Name, p.TargetPort.Value));
     }
 
     [Fact]
@@ -186,9 +187,10 @@ public sealed class KubernetesManifestTests
         foreach (var autoscaler in autoscalers)
         {
             Assert.Equal(("apps/v1", "Deployment"), (autoscaler.Spec.ScaleTargetRef.ApiVersion, autoscaler.Spec.ScaleTargetRef.Kind));
+            // No replicas of its own: the autoscaler owns the count, and a re-apply must not reset it.
             var deployment = _manifests.Deployment(autoscaler.Spec.ScaleTargetRef.Name);
             Assert.InRange(autoscaler.Spec.MinReplicas!.Value, 2, autoscaler.Spec.MaxReplicas);
-            Assert.InRange(deployment.Spec.Replicas!.Value, autoscaler.Spec.MinReplicas.Value, autoscaler.Spec.MaxReplicas);
+            Assert.Null(deployment.Spec.Replicas);
             var metric = Assert.Single(autoscaler.Spec.Metrics);
             Assert.Equal(("Resource", "cpu", "Utilization"), (metric.Type, metric.Resource.Name, metric.Resource.Target.Type));
             Assert.All(deployment.Spec.Template.Spec.Containers, c => Assert.True(c.Resources?.Requests?.ContainsKey("cpu") == true, $"{c.Name} has no CPU request to scale by"));

@@ -21,7 +21,10 @@ public sealed class KubernetesManifestTests
     public void Every_file_loads_and_every_namespaced_object_is_in_the_systems_namespace()
     {
         Assert.Equal(
-            ["00-namespace.yaml", "autoscaling.yaml", "config.yaml", "disruption.yaml", Path.Combine("examples", "secrets.yaml"), "gateway.yaml", "rbac.yaml", "silo.yaml", Path.Combine("stores", "postgres.yaml"), Path.Combine("stores", "redis.yaml")],
+            [
+                "00-namespace.yaml", "autoscaling.yaml", "config.yaml", "disruption.yaml", Path.Combine("examples", "secrets.yaml"),
+                "gateway.yaml", "rbac.yaml", "silo.yaml", Path.Combine("stores", "postgres.yaml"), Path.Combine("stores", "redis.yaml"),
+            ],
             _manifests.Resources.Select(r => r.File).Distinct().Order(StringComparer.Ordinal));
         Assert.Equal(KubernetesManifests.Namespace, _manifests.Named<V1Namespace>(KubernetesManifests.Namespace).Metadata.Name);
         Assert.All(_manifests.Resources.Where(r => r.Resource is not V1Namespace), r =>
@@ -54,6 +57,22 @@ public sealed class KubernetesManifestTests
         Assert.False(ConfigurationKeys.Binds("Mqtt:Tls"));
         Assert.False(ConfigurationKeys.Binds("Auth:OpenRegistration"));
         Assert.False(ConfigurationKeys.Binds("Orleans"));
+    }
+
+    [Fact]
+    public void Connection_strings_and_keys_come_from_secrets()
+    {
+        string[] secretKeys = ["Redis:ConnectionString", "Postgres:ConnectionString", "Auth:"];
+        foreach (var container in NodeContainers())
+        {
+            var environment = _manifests.EnvironmentOf(container);
+            Assert.Contains(environment.Keys, name => ConfigurationKeys.KeyOf(name).StartsWith("Auth:Operators:", StringComparison.Ordinal));
+            Assert.True(environment.ContainsKey("Redis__ConnectionString"), $"{container.Name} has no Redis__ConnectionString");
+            foreach (var (name, value) in environment.Where(e => secretKeys.Any(ConfigurationKeys.KeyOf(e.Key).StartsWith)))
+            {
+                Assert.True(value.Secret is not null, $"{container.Name}: {name} is written in a manifest, not read from a Secret");
+            }
+        }
     }
 
     [Fact]

@@ -15,7 +15,8 @@ namespace Orleans.IoT.Gateway;
 public static class GatewayServiceCollectionExtensions
 {
     /// <summary>
-    /// The MQTT gateway: options, router, handlers and the embedded broker. Needs an <see cref="IGrainFactory"/>
+    /// The MQTT gateway: options, router, handlers and the transport <c>Mqtt:Mode</c> names (the embedded broker, or a
+    /// client of an external one). Needs an <see cref="IGrainFactory"/>
     /// (a co-hosting silo or an Orleans client) and an <see cref="IAlertReader"/> in the container.
     /// </summary>
     public static IServiceCollection AddIoTGateway(this IServiceCollection services, IConfiguration configuration)
@@ -62,16 +63,40 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<MessageDispatcher>();
         services.AddSingleton<IDeviceAuthenticator, GrainDeviceAuthenticator>();
         services.AddSingleton<IDeviceConnections, GrainDeviceConnections>();
-        services.AddSingleton<SubscriptionInterest>();
         services.TryAddSingleton(TimeProvider.System);
+        if (configuration.GetSection(MqttOptions.Section)[nameof(MqttOptions.Mode)] == MqttOptions.ExternalMode)
+        {
+            AddExternalBroker(services);
+        }
+        else
+        {
+            AddEmbeddedBroker(services);
+        }
+
+        services.AddSingleton<BrokerHealthCheck>();
+        return services;
+    }
+
+    private static void AddEmbeddedBroker(IServiceCollection services)
+    {
+        services.AddSingleton<SubscriptionInterest>();
         services.AddSingleton<ConnectRateLimiter>();
         services.AddSingleton<BrokerTls>();
         services.AddSingleton<EmbeddedBrokerServer>();
         services.AddSingleton<ConnectedSessions>();
         services.AddSingleton<IDeviceSessions>(sp => sp.GetRequiredService<ConnectedSessions>());
         services.AddSingleton<IOutboundPublisher>(sp => sp.GetRequiredService<EmbeddedBrokerServer>());
+        services.AddSingleton<IBrokerReadiness>(sp => sp.GetRequiredService<EmbeddedBrokerServer>());
         services.AddHostedService<EmbeddedBroker>();
-        services.AddSingleton<BrokerHealthCheck>();
-        return services;
+    }
+
+    private static void AddExternalBroker(IServiceCollection services)
+    {
+        services.AddSingleton(SubscriptionInterest.Unknown());
+        services.AddSingleton<ExternalBrokerConnection>();
+        services.AddSingleton<IDeviceSessions, ExternalDeviceSessions>();
+        services.AddSingleton<IOutboundPublisher>(sp => sp.GetRequiredService<ExternalBrokerConnection>());
+        services.AddSingleton<IBrokerReadiness>(sp => sp.GetRequiredService<ExternalBrokerConnection>());
+        services.AddHostedService<ExternalBroker>();
     }
 }

@@ -8,10 +8,16 @@ public sealed class MqttOptions
 {
     public const string Section = "Mqtt";
     public const string EmbeddedMode = "Embedded";
+    public const string ExternalMode = "External";
 
-    /// <summary><c>Embedded</c>: the gateway is the broker.</summary>
-    [RegularExpression("^Embedded$", ErrorMessage = "Mqtt:Mode must be 'Embedded' (the gateway hosts the broker)")]
+    /// <summary><c>Embedded</c>: the gateway is the broker. <c>External</c>: the gateway is a client of <see cref="External"/>.</summary>
+    [RegularExpression("^(Embedded|External)$", ErrorMessage = "Mqtt:Mode must be 'Embedded' (the gateway hosts the broker) or 'External' (the gateway is a client of Mqtt:External)")]
     public string Mode { get; set; } = EmbeddedMode;
+
+    public bool IsExternal => Mode == ExternalMode;
+
+    [ValidateObjectMembers]
+    public MqttExternalOptions External { get; set; } = new();
 
     /// <summary>The address the embedded broker binds; <c>0.0.0.0</c> for every interface.</summary>
     public string BindAddress { get; set; } = "0.0.0.0";

@@ -6,13 +6,19 @@ namespace Orleans.IoT.Gateway.Configuration;
 /// <summary>
 /// Checks at start-up what data annotations cannot: that at least one MQTT listener is on, and that the TLS settings
 /// fit together and their files can be used (the server certificate with its key, valid now; the device certificate
-/// authorities). Every problem names its setting.
+/// authorities); with an external broker, that its settings fit together instead. Every problem names its setting.
 /// </summary>
 public sealed class MqttOptionsValidator(TimeProvider clock) : IValidateOptions<MqttOptions>
 {
     public ValidateOptionsResult Validate(string? name, MqttOptions options)
     {
         var problems = new List<string>();
+        if (options.IsExternal)
+        {
+            CheckExternal(problems, options.External);
+            return Result(problems);
+        }
+
         var tls = options.Tls;
         if (options.Port == 0 && options.TlsPort == 0)
         {
@@ -57,6 +63,19 @@ public sealed class MqttOptionsValidator(TimeProvider clock) : IValidateOptions<
         }
 
         return Result(problems);
+    }
+
+    private static void CheckExternal(List<string> problems, MqttExternalOptions external)
+    {
+        if (!string.IsNullOrEmpty(external.Password) && string.IsNullOrEmpty(external.Username))
+        {
+            problems.Add("Mqtt:External:Password is set without Mqtt:External:Username");
+        }
+
+        if (external.MaxReconnectDelaySeconds < external.ReconnectDelaySeconds)
+        {
+            problems.Add("Mqtt:External:MaxReconnectDelaySeconds must be at least Mqtt:External:ReconnectDelaySeconds");
+        }
     }
 
     private static void Check(List<string> problems, Action load)

@@ -2,24 +2,9 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Orleans.IoT.Gateway.Transport;
 
-/// <summary>Ready when the embedded broker is started and every listener it is configured with (plain, TLS) is listening.</summary>
-public sealed class BrokerHealthCheck(EmbeddedBrokerServer broker) : IHealthCheck
+/// <summary>Ready when the MQTT transport of <c>Mqtt:Mode</c> can take devices' messages (<see cref="IBrokerReadiness"/>).</summary>
+public sealed class BrokerHealthCheck(IBrokerReadiness transport) : IHealthCheck
 {
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        if (!broker.Server.IsStarted)
-        {
-            return Task.FromResult(HealthCheckResult.Unhealthy("the MQTT broker is not started"));
-        }
-
-        foreach (var listener in broker.Listeners)
-        {
-            if (listener.LocalEndPoint is null)
-            {
-                return Task.FromResult(HealthCheckResult.Unhealthy($"the MQTT {(listener.IsTls ? "TLS" : "plain")} listener is not listening"));
-            }
-        }
-
-        return Task.FromResult(HealthCheckResult.Healthy());
-    }
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(transport.NotReadyReason is { } reason ? HealthCheckResult.Unhealthy(reason) : HealthCheckResult.Healthy());
 }

@@ -1,8 +1,6 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Runtime.CompilerServices;
-using System.Text;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -414,7 +412,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
                 return;
             }
 
-            var result = await _dispatcher.DispatchAsync(ToInbound(message, identity, e.ClientId));
+            var result = await _dispatcher.DispatchAsync(InboundMessages.From(message, identity, e.ClientId, _stopping.Token));
             switch (result.Outcome)
             {
                 case MessageOutcome.Accepted:
@@ -443,33 +441,6 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
         {
             Interlocked.Decrement(ref _inFlight);
         }
-    }
-
-    private InboundMessage ToInbound(MqttApplicationMessage message, Caller identity, string clientId)
-    {
-        var payload = message.Payload;
-        string? tokenProperty = null;
-        if (message.UserProperties is { Count: > 0 } properties)
-        {
-            foreach (var property in properties)
-            {
-                if (property.Name == "auth_token")
-                {
-                    tokenProperty = Encoding.UTF8.GetString(property.ValueBuffer.Span);
-                }
-            }
-        }
-
-        return new InboundMessage(
-            message.Topic,
-            payload.IsSingleSegment ? payload.First : payload.ToArray(),
-            (int)message.QualityOfServiceLevel,
-            identity,
-            string.IsNullOrEmpty(message.ResponseTopic) ? null : message.ResponseTopic,
-            message.CorrelationData,
-            tokenProperty,
-            _stopping.Token,
-            clientId);
     }
 
     private static void MarkClosedByGateway(System.Collections.IDictionary items, bool closing)

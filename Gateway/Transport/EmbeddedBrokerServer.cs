@@ -16,7 +16,7 @@ namespace Orleans.IoT.Gateway.Transport;
 /// <see cref="EmbeddedBroker"/>, which routes inbound messages, because handlers publish and the broker
 /// calls handlers.
 /// </summary>
-public sealed partial class EmbeddedBrokerServer : IOutboundPublisher, IDisposable
+public sealed partial class EmbeddedBrokerServer : IOutboundPublisher, IBrokerReadiness, IDisposable
 {
     private readonly ILogger<EmbeddedBrokerServer> _logger;
 
@@ -90,6 +90,28 @@ public sealed partial class EmbeddedBrokerServer : IOutboundPublisher, IDisposab
     /// <summary>The one session, besides operators, that may receive <paramref name="message"/>, when it is private.</summary>
     public bool IsOnlyFor(MqttApplicationMessage message, [NotNullWhen(true)] out string? sessionId) =>
         _onlyFor.TryGetValue(message, out sessionId);
+
+    /// <summary>Ready when the server is started and every listener it is configured with (plain, TLS) is listening.</summary>
+    public string? NotReadyReason
+    {
+        get
+        {
+            if (!Server.IsStarted)
+            {
+                return "the MQTT broker is not started";
+            }
+
+            foreach (var listener in Listeners)
+            {
+                if (listener.LocalEndPoint is null)
+                {
+                    return $"the MQTT {(listener.IsTls ? "TLS" : "plain")} listener is not listening";
+                }
+            }
+
+            return null;
+        }
+    }
 
     public void Dispose() => Server.Dispose();
 

@@ -1,0 +1,107 @@
+using System.Buffers;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MQTTnet;
+using MQTTnet.Exceptions;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+using Orleans.IoT.Gateway.Configuration;
+using Orleans.IoT.Gateway.Messaging;
+
+namespace Orleans.IoT.Gateway.Transport;
+
+/// <summary>
+/// The gateway's one MQTT 5 client connection to the external broker, and the system's outbound messages through it.
+/// Kept apart from <see cref="ExternalBroker"/>, which connects it and routes inbound messages, because handlers
+/// publish and the inbound side calls handlers. A persistent session (Clean Start off, a session expiry) makes the
+/// broker keep this replica's subscriptions and unacknowledged messages while it is away.
+/// </summary>
+public sealed partial class ExternalBrokerConnection : IOutboundPublisher, IBrokerReadiness, IDisposable
+{
+    private readonly ILogger<ExternalBrokerConnection> _logger;
+    private readonly string _endpoint;
+    private volatile bool _subscribed;
+
+    public ExternalBrokerConnection(IOptions<MqttOptions> options, ILoggerFactory loggerFactory, ILogger<ExternalBrokerConnection> logger)
+    {
+        _logger = logger;
+        var mqtt = options.Value;
+        var external = mqtt.External;
+        _endpoint = $"{external.Host}:{external.Port}";
+        var factory = new MqttClientFactory(new MqttNetLogBridge(loggerFactory));
+        Client = factory.CreateMqttClient();
+        var builder = factory.CreateClientOptionsBuilder()
+            .WithTcpServer(external.Host, external.Port)
+            .WithProtocolVersion(MqttProtocolVersion.V500)
+            .WithClientId(external.EffectiveClientId)
+            .WithCleanStart(false)
+            .WithSessionExpiryInterval((uint)external.SessionExpirySeconds)
+            .WithReceiveMaximum((ushort)external.MaxInFlight)
+            .WithMaximumPacketSize((uint)mqtt.MaxPacketBytes)
+            .WithTimeout(TimeSpan.FromSeconds(external.ConnectTimeoutSeconds));
+        if (!string.IsNullOrEmpty(external.Username))
+        {
+            builder.WithCredentials(external.Username, external.Password);
+        }
+
+        ClientOptions = builder.Build();
+    }
+
+    public IMqttClient Client { get; }
+
+    public MqttClientOptions ClientOptions { get; }
+
+    /// <summary>The broker's address, for messages.</summary>
+    public string Endpoint => _endpoint;
+
+    /// <summary>Set by <see cref="ExternalBroker"/> once every route's shared subscription is granted on the current connection.</summary>
+    public bool Subscribed
+    {
+        get => _subscribed;
+        set => _subscribed = value;
+    }
+
+    public string? NotReadyReason =>
+        !Client.IsConnected ? $"not connected to the MQTT broker at {_endpoint}"
+        : !_subscribed ? $"not subscribed to the routes at the MQTT broker at {_endpoint}"
+        : null;
+
+    /// <summary>
+    /// Publishes through the broker, which applies its ACL to the readers. While the connection is down the message is
+    /// dropped, as the embedded broker drops one for a client that is gone.
+    /// </summary>
+    public async ValueTask PublishAsync(OutboundMessage message, CancellationToken cancellationToken = default)
+    {
+        if (!Client.IsConnected)
+        {
+            LogDroppedWhileDisconnected(message.Topic);
+            return;
+        }
+
+        var builder = new MqttApplicationMessageBuilder()
+            .WithTopic(message.Topic)
+            .WithPayload(new ReadOnlySequence<byte>(message.Payload))
+            .WithQualityOfServiceLevel((MqttQualityOfServiceLevel)message.Qos);
+        if (!message.CorrelationData.IsEmpty)
+        {
+            builder.WithCorrelationData(message.CorrelationData.ToArray());
+        }
+
+        try
+        {
+            await Client.PublishAsync(builder.Build(), cancellationToken);
+        }
+        catch (MqttCommunicationException ex)
+        {
+            LogPublishFailed(ex, message.Topic);
+        }
+    }
+
+    public void Dispose() => Client.Dispose();
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Not connected to the MQTT broker; dropped outbound message on {Topic}")]
+    private partial void LogDroppedWhileDisconnected(string topic);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not publish an outbound message on {Topic} through the MQTT broker")]
+    private partial void LogPublishFailed(Exception exception, string topic);
+}

@@ -89,7 +89,11 @@ public sealed partial class ExternalBrokerConnection : IOutboundPublisher, IBrok
 
         try
         {
-            await Client.PublishAsync(builder.Build(), cancellationToken);
+            var result = await Client.PublishAsync(builder.Build(), cancellationToken);
+            if (result.ReasonCode is not (MqttClientPublishReasonCode.Success or MqttClientPublishReasonCode.NoMatchingSubscribers))
+            {
+                LogPublishRefused(message.Topic, result.ReasonCode.ToString());
+            }
         }
         catch (MqttCommunicationException ex)
         {
@@ -101,6 +105,9 @@ public sealed partial class ExternalBrokerConnection : IOutboundPublisher, IBrok
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Not connected to the MQTT broker; dropped outbound message on {Topic}")]
     private partial void LogDroppedWhileDisconnected(string topic);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The MQTT broker refused an outbound message on {Topic}: {Reason} (check the gateway account's ACL)")]
+    private partial void LogPublishRefused(string topic, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not publish an outbound message on {Topic} through the MQTT broker")]
     private partial void LogPublishFailed(Exception exception, string topic);

@@ -15,7 +15,8 @@ public class NodeFixture : IAsyncLifetime
 
     private WebApplication? _app;
 
-    public int MqttPort { get; } = FreePort();
+    /// <summary>Where devices connect: the embedded broker's port, or the external broker's.</summary>
+    public virtual int MqttPort { get; } = FreePort();
 
     /// <summary>The node's HTTP port (health, metrics).</summary>
     public int HttpPort { get; } = FreePort();
@@ -31,7 +32,7 @@ public class NodeFixture : IAsyncLifetime
 
     private string[] _arguments = [];
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         _arguments =
         [

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Throw-away Redis and PostgreSQL on loopback for the durable profile and its tests.
+# Throw-away Redis and PostgreSQL on loopback for the durable profile and its tests; also installs Mosquitto, which the
+# external-broker tests start themselves, each on its own free port with the configuration of deploy/mosquitto.
 #
 #   deploy/services.sh start    install what is missing, start both, print the settings to export
 #   deploy/services.sh stop     stop both and delete their data
@@ -31,6 +32,8 @@ install_missing() {
   local missing=()
   command -v redis-server >/dev/null || missing+=(redis-server)
   ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || missing+=(postgresql)
+  # The external-broker tests start their own Mosquitto (Tests/EndToEnd/MosquittoBroker.cs) on a free loopback port.
+  [ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null || missing+=(mosquitto)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "installing ${missing[*]}" >&2
     as_root apt-get update -qq

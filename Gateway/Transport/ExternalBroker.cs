@@ -36,7 +36,7 @@ public sealed partial class ExternalBroker : IHostedService, IDisposable
     private Task? _supervisor;
 
     /// <summary>Completed when the current connection should end: lost, or a message awaits redelivery.</summary>
-    private TaskCompletionSource _connectionEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile TaskCompletionSource _connectionEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Counts connections: an acknowledgement is sent only on the connection its message arrived on.</summary>
     private int _generation;

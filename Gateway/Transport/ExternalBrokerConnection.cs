@@ -19,7 +19,6 @@ namespace Orleans.IoT.Gateway.Transport;
 public sealed partial class ExternalBrokerConnection : IOutboundPublisher, IBrokerReadiness, IDisposable
 {
     private readonly ILogger<ExternalBrokerConnection> _logger;
-    private readonly string _endpoint;
     private volatile bool _subscribed;
 
     public ExternalBrokerConnection(IOptions<MqttOptions> options, ILoggerFactory loggerFactory, ILogger<ExternalBrokerConnection> logger)
@@ -27,7 +26,7 @@ public sealed partial class ExternalBrokerConnection : IOutboundPublisher, IBrok
         _logger = logger;
         var mqtt = options.Value;
         var external = mqtt.External;
-        _endpoint = $"{external.Host}:{external.Port}";
+        Endpoint = $"{external.Host}:{external.Port}";
         var factory = new MqttClientFactory(new MqttNetLogBridge(loggerFactory));
         Client = factory.CreateMqttClient();
         var builder = factory.CreateClientOptionsBuilder()
@@ -52,7 +51,7 @@ public sealed partial class ExternalBrokerConnection : IOutboundPublisher, IBrok
     public MqttClientOptions ClientOptions { get; }
 
     /// <summary>The broker's address, for messages.</summary>
-    public string Endpoint => _endpoint;
+    public string Endpoint { get; }
 
     /// <summary>Set by <see cref="ExternalBroker"/> once every route's shared subscription is granted on the current connection.</summary>
     public bool Subscribed
@@ -62,8 +61,8 @@ public sealed partial class ExternalBrokerConnection : IOutboundPublisher, IBrok
     }
 
     public string? NotReadyReason =>
-        !Client.IsConnected ? $"not connected to the MQTT broker at {_endpoint}"
-        : !_subscribed ? $"not subscribed to the routes at the MQTT broker at {_endpoint}"
+        !Client.IsConnected ? $"not connected to the MQTT broker at {Endpoint}"
+        : !_subscribed ? $"not subscribed to the routes at the MQTT broker at {Endpoint}"
         : null;
 
     /// <summary>

@@ -412,7 +412,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
                 return;
             }
 
-            var result = await _dispatcher.DispatchAsync(InboundMessages.From(message, identity, e.ClientId, _stopping.Token));
+            var result = await _dispatcher.DispatchAsync(MqttMessages.ToInbound(message, identity, e.ClientId, _stopping.Token));
             switch (result.Outcome)
             {
                 case MessageOutcome.Accepted:

@@ -1,10 +1,8 @@
-using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MQTTnet;
-using MQTTnet.Protocol;
 using MQTTnet.Server;
 using Orleans.IoT.Gateway.Configuration;
 using Orleans.IoT.Gateway.Messaging;
@@ -69,16 +67,7 @@ public sealed partial class EmbeddedBrokerServer : IOutboundPublisher, IBrokerRe
             return;
         }
 
-        var builder = new MqttApplicationMessageBuilder()
-            .WithTopic(message.Topic)
-            .WithPayload(new ReadOnlySequence<byte>(message.Payload))
-            .WithQualityOfServiceLevel((MqttQualityOfServiceLevel)message.Qos);
-        if (!message.CorrelationData.IsEmpty)
-        {
-            builder.WithCorrelationData(message.CorrelationData.ToArray());
-        }
-
-        var applicationMessage = builder.Build();
+        var applicationMessage = MqttMessages.FromOutbound(message);
         if (message.OnlyForSession is { } sessionId)
         {
             _onlyFor.Add(applicationMessage, sessionId);

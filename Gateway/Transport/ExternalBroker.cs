@@ -299,7 +299,7 @@ public sealed partial class ExternalBroker : IHostedService, IDisposable
         var atMostOnce = message.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtMostOnce;
         try
         {
-            var result = await _dispatcher.DispatchAsync(InboundMessages.From(message, SessionOf(message), null, _stopping.Token));
+            var result = await _dispatcher.DispatchAsync(MqttMessages.ToInbound(message, SessionOf(message), null, _stopping.Token));
             if (atMostOnce)
             {
                 return;
@@ -346,7 +346,7 @@ public sealed partial class ExternalBroker : IHostedService, IDisposable
     /// Response Topic outside the registration replies.
     /// </summary>
     private Caller SessionOf(MqttApplicationMessage message) =>
-        message.UserProperties is { Count: > 0 } && _directory.FindOperatorByKey(InboundMessages.AuthToken(message)) is { } operatorName
+        message.UserProperties is { Count: > 0 } && _directory.FindOperatorByKey(MqttMessages.AuthToken(message)) is { } operatorName
             ? Caller.Operator(operatorName)
             : _publisher;
 

@@ -1,10 +1,8 @@
-using System.Buffers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MQTTnet;
 using MQTTnet.Exceptions;
 using MQTTnet.Formatter;
-using MQTTnet.Protocol;
 using Orleans.IoT.Gateway.Configuration;
 using Orleans.IoT.Gateway.Messaging;
 
@@ -77,18 +75,9 @@ public sealed partial class ExternalBrokerConnection : IOutboundPublisher, IBrok
             return;
         }
 
-        var builder = new MqttApplicationMessageBuilder()
-            .WithTopic(message.Topic)
-            .WithPayload(new ReadOnlySequence<byte>(message.Payload))
-            .WithQualityOfServiceLevel((MqttQualityOfServiceLevel)message.Qos);
-        if (!message.CorrelationData.IsEmpty)
-        {
-            builder.WithCorrelationData(message.CorrelationData.ToArray());
-        }
-
         try
         {
-            var result = await Client.PublishAsync(builder.Build(), cancellationToken);
+            var result = await Client.PublishAsync(MqttMessages.FromOutbound(message), cancellationToken);
             if (result.ReasonCode is not (MqttClientPublishReasonCode.Success or MqttClientPublishReasonCode.NoMatchingSubscribers))
             {
                 LogPublishRefused(message.Topic, result.ReasonCode.ToString());

@@ -1,16 +1,18 @@
 using System.Buffers;
 using System.Text;
 using MQTTnet;
+using MQTTnet.Protocol;
+using Orleans.IoT.Gateway.Messaging;
 using Orleans.IoT.Gateway.Routing;
 
 namespace Orleans.IoT.Gateway.Transport;
 
-/// <summary>An MQTT application message as the router takes it, whichever transport received it.</summary>
-public static class InboundMessages
+/// <summary>Between MQTT application messages and the router's inbound and outbound messages, for either transport.</summary>
+public static class MqttMessages
 {
     public const string AuthTokenProperty = "auth_token";
 
-    public static InboundMessage From(MqttApplicationMessage message, Caller session, string? sessionId, CancellationToken cancellationToken)
+    public static InboundMessage ToInbound(MqttApplicationMessage message, Caller session, string? sessionId, CancellationToken cancellationToken)
     {
         var payload = message.Payload;
         return new InboundMessage(
@@ -41,5 +43,19 @@ public static class InboundMessages
         }
 
         return token;
+    }
+
+    public static MqttApplicationMessage FromOutbound(OutboundMessage message)
+    {
+        var builder = new MqttApplicationMessageBuilder()
+            .WithTopic(message.Topic)
+            .WithPayload(new ReadOnlySequence<byte>(message.Payload))
+            .WithQualityOfServiceLevel((MqttQualityOfServiceLevel)message.Qos);
+        if (!message.CorrelationData.IsEmpty)
+        {
+            builder.WithCorrelationData(message.CorrelationData.ToArray());
+        }
+
+        return builder.Build();
     }
 }

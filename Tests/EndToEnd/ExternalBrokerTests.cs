@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
@@ -106,16 +107,27 @@ public sealed class ExternalBrokerTests(ExternalNodeFixture node)
     }
 
     [Fact]
-    public async Task After_the_broker_restarts_the_gateway_reconnects_resubscribes_and_handles_messages_again()
+    public async Task The_gateway_is_ready_only_while_subscribed_and_after_the_broker_restarts_it_reconnects_and_resubscribes()
     {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{node.HttpPort}"), Timeout = TimeSpan.FromSeconds(15) };
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/ready")).StatusCode);
         var readiness = node.Services.GetRequiredService<IBrokerReadiness>();
-        Assert.Null(readiness.NotReadyReason);
         var (deviceId, device, token) = await node.RegisterExternalDeviceAsync();
         await device.DisposeAsync();
 
-        await node.Broker.RestartAsync();
-        await Eventually.TrueAsync(() => readiness.NotReadyReason is null, "the gateway is connected and subscribed again");
+        await node.Broker.StopAsync();
+        try
+        {
+            await Eventually.TrueAsync(() => readiness.NotReadyReason is not null, "the gateway sees the broker gone");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync("/health/ready")).StatusCode);
+        }
+        finally
+        {
+            await node.Broker.StartAgainAsync();
+        }
 
+        await Eventually.TrueAsync(() => readiness.NotReadyReason is null, "the gateway is connected and subscribed again");
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/ready")).StatusCode);
         await using var again = await TestMqttClient.ConnectAsync(node.Broker.Port, deviceId, $"broker-{deviceId}");
         var ack = await again.PublishAsync($"iot/devices/data/{deviceId}/humidity", $$"""{"value":40,"auth_token":"{{token}}"}""");
         Assert.True(ack.IsSuccess);

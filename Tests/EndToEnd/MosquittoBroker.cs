@@ -97,10 +97,13 @@ public sealed class MosquittoBroker : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops Mosquitto (it saves the sessions) and starts it again on the same port and state.</summary>
-    public async Task RestartAsync()
+    /// <summary>Stops Mosquitto; it saves its sessions for <see cref="StartAgainAsync"/>.</summary>
+    public Task StopAsync() => StopProcessAsync();
+
+    /// <summary>Starts the stopped Mosquitto again on the same port and state.</summary>
+    public async Task StartAgainAsync()
     {
-        await StopProcessAsync();
+        _process.Dispose();
         _process = Launch(Binaries().Broker, _folder);
         await WaitUntilListeningAsync();
     }

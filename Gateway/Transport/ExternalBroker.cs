@@ -168,6 +168,7 @@ public sealed partial class ExternalBroker : IHostedService, IDisposable
         catch (Exception ex)
         {
             LogConnectFailed(_connection.Endpoint, ex.GetType().Name, ex.Message);
+            await DisconnectAsync(); // a connection that failed half-way (its subscription, say) is not left open
             return true;
         }
         finally
@@ -299,7 +300,17 @@ public sealed partial class ExternalBroker : IHostedService, IDisposable
         var atMostOnce = message.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtMostOnce;
         try
         {
-            var result = await _dispatcher.DispatchAsync(MqttMessages.ToInbound(message, SessionOf(message), null, _stopping.Token));
+            MessageResult result;
+            try
+            {
+                result = await _dispatcher.DispatchAsync(MqttMessages.ToInbound(message, SessionOf(message), null, _stopping.Token));
+            }
+            catch (Exception ex)
+            {
+                LogHandlingFailed(ex, message.Topic);
+                result = MessageResult.Failed("the message could not be handled");
+            }
+
             if (atMostOnce)
             {
                 return;
@@ -307,7 +318,7 @@ public sealed partial class ExternalBroker : IHostedService, IDisposable
 
             if (result.Outcome == MessageOutcome.Failed)
             {
-                RequestRedelivery();
+                RequestRedelivery(generation);
                 return;
             }
 
@@ -317,26 +328,29 @@ public sealed partial class ExternalBroker : IHostedService, IDisposable
                 e.ResponseReasonString = ReasonStrings.Of(result.ErrorCode!, result.Message);
             }
 
-            if (generation == Volatile.Read(ref _generation))
-            {
-                await e.AcknowledgeAsync(_stopping.Token);
-            }
-        }
-        catch (Exception ex) when (ex is MqttCommunicationException or OperationCanceledException or ObjectDisposedException)
-        {
-            // The acknowledgement could not go out: the broker sends the message again on the next connection.
-        }
-        catch (Exception ex)
-        {
-            LogHandlingFailed(ex, message.Topic);
-            if (!atMostOnce)
-            {
-                RequestRedelivery();
-            }
+            await AcknowledgeAsync(e, generation);
         }
         finally
         {
             _slots.Release();
+        }
+    }
+
+    /// <summary>On the connection the message arrived on only: on a later one its packet id may name another message.</summary>
+    private async Task AcknowledgeAsync(MqttApplicationMessageReceivedEventArgs e, int generation)
+    {
+        if (generation != Volatile.Read(ref _generation) || !_client.IsConnected)
+        {
+            return; // the broker sends it again on the session's next connection
+        }
+
+        try
+        {
+            await e.AcknowledgeAsync(_stopping.Token);
+        }
+        catch (Exception ex)
+        {
+            LogAcknowledgementLost(ex.GetType().Name, e.ApplicationMessage.Topic);
         }
     }
 
@@ -350,9 +364,10 @@ public sealed partial class ExternalBroker : IHostedService, IDisposable
             ? Caller.Operator(operatorName)
             : _publisher;
 
-    private void RequestRedelivery()
+    /// <summary>Ends the connection a message failed on, so that the broker sends the unacknowledged messages again.</summary>
+    private void RequestRedelivery(int generation)
     {
-        if (!_redelivering && !_draining)
+        if (!_redelivering && !_draining && generation == Volatile.Read(ref _generation))
         {
             _redelivering = true;
             LogRedelivering(_options.ReconnectDelaySeconds);
@@ -380,6 +395,9 @@ public sealed partial class ExternalBroker : IHostedService, IDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Handling a message on {Topic} failed; not acknowledged, so the broker sends it again")]
     private partial void LogHandlingFailed(Exception exception, string topic);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "The acknowledgement of a message on {Topic} could not go out ({ExceptionType}); the broker sends the message again")]
+    private partial void LogAcknowledgementLost(string exceptionType, string topic);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Auth:ProvisioningKey is empty: any client the broker lets publish may register devices")]
     private partial void LogOpenRegistration();

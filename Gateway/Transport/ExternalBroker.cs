@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MQTTnet;
 using MQTTnet.Exceptions;
+using MQTTnet.Packets;
 using MQTTnet.Protocol;
 using Orleans.IoT.Gateway.Configuration;
 using Orleans.IoT.Gateway.Messaging;
@@ -24,6 +25,9 @@ namespace Orleans.IoT.Gateway.Transport;
 /// </summary>
 public sealed partial class ExternalBroker : IHostedService, IDisposable
 {
+    /// <summary>How long a drain waits for more of the messages the broker had already assigned to this replica.</summary>
+    private static readonly TimeSpan QuietPeriod = TimeSpan.FromMilliseconds(200);
+
     private readonly ExternalBrokerConnection _connection;
     private readonly IMqttClient _client;
     private readonly MessageDispatcher _dispatcher;
@@ -33,7 +37,11 @@ public sealed partial class ExternalBroker : IHostedService, IDisposable
     private readonly SemaphoreSlim _slots;
     private readonly Caller _publisher;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _supervising = new();
     private Task? _supervisor;
+
+    /// <summary>Messages received so far: a drain waits until it stops moving.</summary>
+    private long _received;
 
     /// <summary>Completed when the current connection should end: lost, or a message awaits redelivery.</summary>
     private volatile TaskCompletionSource _connectionEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -80,39 +88,53 @@ public sealed partial class ExternalBroker : IHostedService, IDisposable
         }
 
         var firstAttempt = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _supervisor = SuperviseAsync(firstAttempt, _stopping.Token);
+        _supervisor = SuperviseAsync(firstAttempt, _supervising.Token);
         await firstAttempt.Task.WaitAsync(cancellationToken);
     }
 
     /// <summary>
-    /// Drains: no new message is taken (one arriving now stays unacknowledged in this replica's session at the broker),
-    /// the messages being handled finish and are acknowledged, bounded by the host's shutdown timeout; then the
-    /// connection closes, leaving the session for the next start.
+    /// Leaves the group, then drains: the shared subscriptions are dropped first, so that the broker hands this replica
+    /// no more messages (Mosquitto keeps handing an offline member of a group its share, which would wait in its
+    /// session); the messages it already has are handled and acknowledged until none has come for a moment, bounded by
+    /// the host's shutdown timeout; then the connection closes. What is left unacknowledged stays in this replica's
+    /// session, and a restart under the same client id takes it up.
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        _draining = true;
-        try
-        {
-            await WaitForInFlightAsync(cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            LogDrainTimedOut(InFlight);
-        }
-
-        await _stopping.CancelAsync();
+        await _supervising.CancelAsync();
         if (_supervisor is not null)
         {
             await _supervisor;
         }
 
+        try
+        {
+            if (_client.IsConnected)
+            {
+                var leave = new MqttClientUnsubscribeOptionsBuilder();
+                foreach (var filter in SharedFilters())
+                {
+                    leave.WithTopicFilter(filter);
+                }
+
+                await _client.UnsubscribeAsync(leave.Build(), cancellationToken);
+                await WaitUntilQuietAsync(cancellationToken);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or MqttCommunicationException)
+        {
+            LogDrainTimedOut(InFlight);
+        }
+
+        _draining = true;
+        await _stopping.CancelAsync();
         await DisconnectAsync();
     }
 
     public void Dispose()
     {
         _stopping.Dispose();
+        _supervising.Dispose();
         _slots.Dispose();
     }
 
@@ -225,11 +247,9 @@ public sealed partial class ExternalBroker : IHostedService, IDisposable
     private async Task<bool> SubscribeAsync(CancellationToken cancellationToken)
     {
         var builder = new MqttClientSubscribeOptionsBuilder();
-        foreach (var route in _dispatcher.Router.Routes)
+        foreach (var filter in SharedFilters())
         {
-            builder.WithTopicFilter(filter => filter
-                .WithTopic($"$share/{_options.SharedGroup}/{route.Template.ToSubscriptionFilter()}")
-                .WithQualityOfServiceLevel((MqttQualityOfServiceLevel)route.Qos));
+            builder.WithTopicFilter(filter);
         }
 
         var result = await _client.SubscribeAsync(builder.Build(), cancellationToken);
@@ -261,6 +281,24 @@ public sealed partial class ExternalBroker : IHostedService, IDisposable
         }
     }
 
+    /// <summary>Every inbound route as <c>$share/{group}/{route's filter}</c>, at the route's QoS.</summary>
+    private IEnumerable<MqttTopicFilter> SharedFilters() =>
+        _dispatcher.Router.Routes.Select(route => new MqttTopicFilterBuilder()
+            .WithTopic($"$share/{_options.SharedGroup}/{route.Template.ToSubscriptionFilter()}")
+            .WithQualityOfServiceLevel((MqttQualityOfServiceLevel)route.Qos)
+            .Build());
+
+    /// <summary>Until nothing is being handled and nothing has arrived for a moment.</summary>
+    private async Task WaitUntilQuietAsync(CancellationToken cancellationToken)
+    {
+        var seen = -1L;
+        while (InFlight > 0 || Interlocked.Read(ref _received) != seen)
+        {
+            seen = Interlocked.Read(ref _received);
+            await Task.Delay(QuietPeriod, cancellationToken);
+        }
+    }
+
     private async Task WaitForInFlightAsync(CancellationToken cancellationToken)
     {
         while (InFlight > 0)
@@ -277,6 +315,7 @@ public sealed partial class ExternalBroker : IHostedService, IDisposable
     private async Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
     {
         e.AutoAcknowledge = false;
+        Interlocked.Increment(ref _received);
         if (_redelivering || _draining)
         {
             return; // Not acknowledged: the broker sends it again on this session's next connection.

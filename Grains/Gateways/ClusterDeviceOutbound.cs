@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.IoT.Grains.Ports;
 
 namespace Orleans.IoT.Grains.Gateways;
@@ -8,8 +9,12 @@ namespace Orleans.IoT.Grains.Gateways;
 /// gateway by one grain call to its observer. A device whose gateway is unknown gets them through the co-hosted gateway,
 /// or, on a silo without one, through every gateway (only one of them has its connection).
 /// </summary>
-public sealed partial class ClusterDeviceOutbound(ClusterGateways gateways, ILogger<ClusterDeviceOutbound> logger, ILocalGateway? local = null) : IDeviceOutbound
+public sealed partial class ClusterDeviceOutbound(
+    ClusterGateways gateways, IOptions<GatewayDirectoryOptions> options, ILogger<ClusterDeviceOutbound> logger, ILocalGateway? local = null)
+    : IDeviceOutbound
 {
+    private readonly TimeSpan _timeout = TimeSpan.FromMilliseconds(options.Value.SendTimeoutMilliseconds);
+
     public ValueTask SendCommandAsync(string? gateway, CommandStatus command, CancellationToken cancellationToken) =>
         IsLocal(gateway)
             ? local!.SendCommandAsync(command, cancellationToken)
@@ -31,13 +36,14 @@ public sealed partial class ClusterDeviceOutbound(ClusterGateways gateways, ILog
     {
         if (gateway is null)
         {
-            await Task.WhenAll(gateways.Gateways.Select(g => send(g.Observer, message)));
+            await Task.WhenAll(gateways.Gateways.Select(g => send(g.Observer, message))).WaitAsync(_timeout);
             return;
         }
 
         if (await gateways.FindAsync(gateway) is { } observer)
         {
-            await send(observer, message);
+            // Not waited for beyond the timeout (the call itself goes on); the failure is the caller's, as a local one is.
+            await send(observer, message).WaitAsync(_timeout);
         }
         else
         {

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Orleans.IoT.Gateway.Cluster;
 using Orleans.IoT.Gateway.Configuration;
 using Orleans.IoT.Gateway.Handlers;
 using Orleans.IoT.Gateway.Messaging;
@@ -27,11 +28,13 @@ public static class GatewayServiceCollectionExtensions
         services.AddOptions<ValidationOptions>().Bind(configuration.GetSection(ValidationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DisconnectPresenceOptions>().Bind(configuration.GetSection(DisconnectPresenceOptions.Section));
         services.AddOptions<DeviceServerConfigOptions>().Bind(configuration.GetSection(DeviceServerConfigOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<GatewayIdentityOptions>().Bind(configuration.GetSection(GatewayIdentityOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<GatewayRateLimitOptions>().Bind(configuration.GetSection(GatewayRateLimitOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddMetrics();
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<OperatorDirectory>();
+        services.AddSingleton<GatewayIdentity>();
         services.AddSingleton<DeviceGrains>();
         services.AddSingleton<RegistrationRateLimiter>();
         services.AddSingleton<ErrorPublicationBudget>();
@@ -53,7 +56,7 @@ public static class GatewayServiceCollectionExtensions
                 [
                     new PayloadLimitMiddleware(mqtt.MaxPayloadBytes),
                     new JsonObjectMiddleware(),
-                    new AuthenticationMiddleware(sp.GetRequiredService<OperatorDirectory>()),
+                    new AuthenticationMiddleware(sp.GetRequiredService<OperatorDirectory>(), sp.GetRequiredService<GatewayIdentity>().Id),
                 ],
                 [
                     new RateLimitedDevicesMiddleware(sp.GetRequiredService<RateLimitedDevices>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<GatewayMetrics>()),
@@ -74,6 +77,11 @@ public static class GatewayServiceCollectionExtensions
         }
 
         services.AddSingleton<BrokerHealthCheck>();
+        services.AddSingleton<GatewayPublisher>();
+        services.AddSingleton<GatewayObserver>();
+        services.AddSingleton<GatewayRegistrar>();
+        // After the broker: stopping in reverse order, the gateway leaves the directory before its broker stops.
+        services.AddHostedService(sp => sp.GetRequiredService<GatewayRegistrar>());
         return services;
     }
 

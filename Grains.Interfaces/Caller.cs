@@ -30,21 +30,27 @@ public enum CallerKind
 /// The gateway verified a client certificate naming device <paramref name="Name"/> on this session's TLS connection.
 /// Set only by the gateway's broker at CONNECT, never from anything a message carries.
 /// </param>
+/// <param name="Gateway">
+/// The gateway that received the message (its <c>Gateway:Id</c>): the device grain of a device proven by this caller
+/// sends its device's messages there. Null for callers that are not on an MQTT connection (the HTTP API).
+/// </param>
 [GenerateSerializer, Immutable, Alias("iot.caller")]
 public sealed record Caller(
     [property: Id(0)] CallerKind Kind,
     [property: Id(1)] string? DeviceToken = null,
     [property: Id(2)] string? Name = null,
-    [property: Id(3)] bool ByCertificate = false)
+    [property: Id(3)] bool ByCertificate = false,
+    [property: Id(4)] string? Gateway = null)
 {
     public static readonly Caller Anonymous = new(CallerKind.Anonymous);
 
     public static readonly Caller Provisioning = new(CallerKind.Provisioning);
 
-    public static Caller Device(string deviceId, string token) => new(CallerKind.Device, token, deviceId);
+    /// <summary>A device session on gateway <paramref name="gateway"/>, by the token it connected with.</summary>
+    public static Caller Device(string deviceId, string token, string? gateway = null) => new(CallerKind.Device, token, deviceId, Gateway: gateway);
 
     /// <summary>A device session whose client certificate the gateway verified, for the device id the certificate names.</summary>
-    public static Caller CertifiedDevice(string deviceId) => new(CallerKind.Device, Name: deviceId, ByCertificate: true);
+    public static Caller CertifiedDevice(string deviceId, string? gateway = null) => new(CallerKind.Device, Name: deviceId, ByCertificate: true, Gateway: gateway);
 
     public static Caller Operator(string name) => new(CallerKind.Operator, Name: name);
 

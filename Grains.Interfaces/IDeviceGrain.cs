@@ -73,10 +73,11 @@ public interface IDeviceGrain : IGrainWithStringKey
 
     /// <summary>
     /// The device's connection to a gateway closed at <paramref name="closedAt"/> (<paramref name="clean"/>: the device
-    /// sent DISCONNECT). Marks it offline at once, unless it was heard from after that.
+    /// sent DISCONNECT) on gateway <paramref name="gateway"/>. Marks it offline at once and forgets that gateway, unless
+    /// it was heard from after that.
     /// </summary>
     [Alias("connection-closed")]
-    Task ConnectionClosed(bool clean, double closedAt, CancellationToken cancellationToken = default);
+    Task ConnectionClosed(bool clean, double closedAt, string? gateway = null, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Puts the device's silence under the watch of the silo this grain is now active on, and records that in the

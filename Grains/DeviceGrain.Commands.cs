@@ -243,7 +243,7 @@ public sealed partial class DeviceGrain
     {
         try
         {
-            await _services.Outbound.SendCommandAsync(command, cancellationToken);
+            await _services.Outbound.SendCommandAsync(State.Gateway, command, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

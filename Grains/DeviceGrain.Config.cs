@@ -122,7 +122,7 @@ public sealed partial class DeviceGrain
     {
         try
         {
-            await _services.Outbound.SendConfigAsync(update, cancellationToken);
+            await _services.Outbound.SendConfigAsync(State.Gateway, update, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

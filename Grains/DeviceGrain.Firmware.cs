@@ -230,7 +230,7 @@ public sealed partial class DeviceGrain
     {
         try
         {
-            await _services.Outbound.SendFirmwareUpdateAsync(update, cancellationToken);
+            await _services.Outbound.SendFirmwareUpdateAsync(State.Gateway, update, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -17,12 +17,17 @@ public sealed partial class DeviceGrain
 
     private static readonly TimeSpan OfflineRetryDelay = TimeSpan.FromSeconds(5);
 
-    public async Task ConnectionClosed(bool clean, double closedAt, CancellationToken cancellationToken)
+    public async Task ConnectionClosed(bool clean, double closedAt, string? gateway, CancellationToken cancellationToken)
     {
-        // Heard from since (a new connection's first message overtook this one): still online.
+        // Heard from since (a new connection's first message overtook this one): still online, through that connection's gateway.
         if (!IsRegisteredOrLeave() || !State.Online || State.LastSeen > closedAt)
         {
             return;
+        }
+
+        if (gateway is not null && gateway == State.Gateway)
+        {
+            State.Gateway = null;
         }
 
         await GoOfflineAsync(clean ? ReasonDisconnected : ReasonConnectionLost, Now(), cancellationToken);
@@ -39,6 +44,19 @@ public sealed partial class DeviceGrain
         }
 
         IsRegisteredOrLeave();
+    }
+
+    /// <summary>
+    /// Remembers the gateway a message from the device itself came through (not an operator's): the device's messages
+    /// go there. Stored with the next write, like last_seen.
+    /// </summary>
+    private void NoteGateway(Caller caller)
+    {
+        if (caller.Gateway is { } gateway && !caller.IsOperator && gateway != State.Gateway)
+        {
+            State.Gateway = gateway;
+            WriteBehind();
+        }
     }
 
     /// <summary>Records that the device was heard from; returns the presence change when it just came online.</summary>

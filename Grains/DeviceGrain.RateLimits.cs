@@ -19,6 +19,7 @@ public sealed partial class DeviceGrain
             return refused;
         }
 
+        NoteGateway(caller);
         return _messages.TryAcquire(NowMilliseconds(), _services.RateLimit.MaxMessages, _services.RateLimit.WindowSeconds) is { } retryAfter
             ? DeviceResult.Refused(ErrorCodes.RateLimited, $"more than {_services.RateLimit.MaxMessages} messages in {_services.RateLimit.WindowSeconds} s", retryAfter)
             : null;

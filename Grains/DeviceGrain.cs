@@ -154,6 +154,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
         State.CreatedAt ??= at;
         State.UpdatedAt = at;
         State.RegisteredAt = now;
+        State.Gateway = caller.IsOperator ? State.Gateway : caller.Gateway ?? State.Gateway;
         var presenceChange = MarkSeen(now, "registered");
 
         try

@@ -27,6 +27,9 @@ public sealed class DeviceState
     /// <summary>The alerts raised and not yet cleared; null when there are none, as for most devices most of the time.</summary>
     [Id(17)] public List<ActiveAlert>? Alerts { get; set; }
 
+    /// <summary>The gateway holding the device's connection (its <c>Gateway:Id</c>); null when unknown or closed.</summary>
+    [Id(18)] public string? Gateway { get; set; }
+
     /// <summary>A copy to go back to when a change cannot be stored.</summary>
     public DeviceState Copy()
     {

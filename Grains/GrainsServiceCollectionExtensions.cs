@@ -28,6 +28,9 @@ public static class GrainsServiceCollectionExtensions
         services.AddSingleton<AlertRuleBook>();
         services.AddSingleton<AlertRuleSubscription>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<AlertRuleSubscription>());
+        services.AddOptions<Gateways.GatewayDirectoryOptions>().Bind(configuration.GetSection(Gateways.GatewayDirectoryOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Gateways.ClusterGateways>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<Gateways.ClusterGateways>());
         services.AddSingleton<DeviceGrainServices>();
         services.AddHostedService<PresenceRecovery>();
         return services;

@@ -6,11 +6,14 @@ using Orleans.Configuration;
 using Orleans.Dashboard;
 using Orleans.IoT.Gateway;
 using Orleans.IoT.Gateway.Api;
+using Orleans.IoT.Gateway.Configuration;
 using Orleans.IoT.Gateway.Messaging;
+using Orleans.IoT.Gateway.Security;
 using Orleans.IoT.Gateway.Transport;
 using Orleans.IoT.Grains;
 using Orleans.IoT.Grains.Alerts;
 using Orleans.IoT.Grains.Fleet;
+using Orleans.IoT.Grains.Gateways;
 using Orleans.IoT.Grains.Ports;
 using Npgsql;
 using Orleans.IoT.Silo.Adapters;
@@ -20,7 +23,7 @@ using Orleans.IoT.Silo.Configuration;
 
 namespace Orleans.IoT.Silo;
 
-/// <summary>Builds the single process that runs a silo with the gateway co-hosted, from configuration.</summary>
+/// <summary>Builds the process that runs a silo, with the gateway co-hosted unless <c>Gateway:CoHosted=false</c>, from configuration.</summary>
 public static class IoTNode
 {
     private static readonly TimeSpan HealthCheckTimeout = TimeSpan.FromSeconds(5);
@@ -35,16 +38,16 @@ public static class IoTNode
         var configuration = builder.Configuration;
 
         var problems = new List<string>();
-        var orleans = Bind<OrleansHostOptions>(configuration, OrleansHostOptions.Section, problems);
-        var storage = Bind<StorageOptions>(configuration, StorageOptions.Section, problems);
-        var history = Bind<HistoryOptions>(configuration, HistoryOptions.Section, problems);
-        Bind<AuditOptions>(configuration, AuditOptions.Section, problems);
-        Bind<AlertOptions>(configuration, AlertOptions.Section, problems);
+        var orleans = StartupConfiguration.Bind<OrleansHostOptions>(configuration, OrleansHostOptions.Section, problems);
+        var storage = StartupConfiguration.Bind<StorageOptions>(configuration, StorageOptions.Section, problems);
+        var history = StartupConfiguration.Bind<HistoryOptions>(configuration, HistoryOptions.Section, problems);
+        StartupConfiguration.Bind<AuditOptions>(configuration, AuditOptions.Section, problems);
+        StartupConfiguration.Bind<AlertOptions>(configuration, AlertOptions.Section, problems);
         problems.AddRange(AlertOptions.UnreadableRules(configuration));
-        Bind<AlertStoreOptions>(configuration, AlertStoreOptions.Section, problems);
-        Bind<GatewayHostOptions>(configuration, GatewayHostOptions.Section, problems);
-        var redisOptions = Bind<RedisOptions>(configuration, RedisOptions.Section, problems);
-        var postgresOptions = Bind<PostgresOptions>(configuration, PostgresOptions.Section, problems);
+        StartupConfiguration.Bind<AlertStoreOptions>(configuration, AlertStoreOptions.Section, problems);
+        var gateway = StartupConfiguration.Bind<GatewayHostOptions>(configuration, GatewayHostOptions.Section, problems);
+        var redisOptions = StartupConfiguration.Bind<RedisOptions>(configuration, RedisOptions.Section, problems);
+        var postgresOptions = StartupConfiguration.Bind<PostgresOptions>(configuration, PostgresOptions.Section, problems);
         if (history.Provider == HistoryOptions.Postgres && postgresOptions.MaxPoolSize < history.Writers + 3)
         {
             problems.Add($"Postgres:MaxPoolSize ({postgresOptions.MaxPoolSize}) must be at least History:Writers + 3 ({history.Writers + 3}): each history writer, the catalog writer, the audit writer and the alert writer hold a connection");
@@ -58,7 +61,7 @@ public static class IoTNode
         ConfigurationOptions? redis = null;
         if (orleans.Clustering == OrleansHostOptions.Redis || storage.Provider == StorageOptions.Redis)
         {
-            redis = await ServiceProbes.RedisAsync(redisOptions.ConnectionString);
+            redis = await RedisProbe.ConnectAsync(redisOptions.ConnectionString);
         }
 
         string? postgres = null;
@@ -172,17 +175,32 @@ public static class IoTNode
         }
 
         services.AddSingleton<IFleetHealthReader, FleetHealthReport>();
-        services.AddSingleton<IDeviceEventPublisher, GatewayEventPublisher>();
-        services.AddSingleton<IDeviceOutbound, GatewayDeviceOutbound>();
+        services.AddSingleton<IDeviceEventPublisher, ClusterEventPublisher>();
+        services.AddSingleton<IDeviceOutbound, ClusterDeviceOutbound>();
         // Redis connection failures (grain state read at activation, say) pass like any other outage; RedisTimeoutException is a TimeoutException.
         services.AddSingleton(new FailureClassifier(typeof(RedisConnectionException)));
-        services.AddIoTGateway(configuration);
+        if (gateway.CoHosted)
+        {
+            services.AddSingleton<ILocalGateway, CoHostedGateway>();
+            services.AddIoTGateway(configuration);
+        }
+        else
+        {
+            // No broker and no API: only the operators' keys, for the dashboard.
+            services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+            services.AddSingleton<OperatorDirectory>();
+        }
+
         services.AddOperatorApi();
 
-        // Ready: the broker listens, this silo is an active member of the cluster, and the stores its profile uses answer.
+        // Ready: the broker listens (when co-hosted), this silo is an active member of the cluster, and the stores its profile uses answer.
         var health = services.AddHealthChecks()
-            .AddCheck<BrokerHealthCheck>("broker", tags: ["ready"])
             .AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
+        if (gateway.CoHosted)
+        {
+            health.AddCheck<BrokerHealthCheck>("broker", tags: ["ready"]);
+        }
+
         if (redis is not null)
         {
             health.AddRedis(redis.ToString(), name: "redis", tags: ["ready"], timeout: HealthCheckTimeout);
@@ -203,41 +221,18 @@ public static class IoTNode
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
         app.MapPrometheusExport();
-        app.MapOperatorApi();
+        if (gateway.CoHosted)
+        {
+            app.MapOperatorApi();
+        }
+
         if (orleans.Dashboard)
         {
             app.MapOrleansDashboard(routePrefix: OperatorApi.DashboardPath).RequireAuthorization(OperatorApi.OperatorPolicy);
         }
         return app;
     }
-
-    private static T Bind<T>(IConfiguration configuration, string section, List<string> problems)
-        where T : new()
-    {
-        var options = new T();
-        try
-        {
-            configuration.GetSection(section).Bind(options);
-        }
-        catch (InvalidOperationException ex)
-        {
-            problems.Add($"{section}: {ex.Message}");
-            return options;
-        }
-
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true))
-        {
-            problems.AddRange(results.Select(r => r.ErrorMessage ?? $"{section} is not valid"));
-        }
-
-        return options;
-    }
 }
-
-/// <summary>Settings that prevent the node from starting, each named in its message.</summary>
-public sealed class ConfigurationException(IEnumerable<string> problems)
-    : Exception("invalid configuration: " + string.Join("; ", problems));
 
 /// <summary>Ready when this silo is an active member of the cluster (no grain call: no probe grain whose id a device could take).</summary>
 public sealed class ClusterHealthCheck(IClusterMembershipService membership, ILocalSiloDetails silo) : IHealthCheck

@@ -1,45 +1,16 @@
 using Npgsql;
+using Orleans.IoT.Gateway.Configuration;
 using Orleans.IoT.Silo.Adapters.Postgres;
-using StackExchange.Redis;
 
 namespace Orleans.IoT.Silo;
 
 /// <summary>
-/// Start-up checks of the external services a profile needs, so that a wrong or unreachable connection
-/// string stops the node with a message naming its setting instead of failing later inside a provider.
+/// Start-up checks of PostgreSQL, so that a wrong or unreachable connection string stops the node with a message naming
+/// its setting instead of failing later inside a provider (Redis: <see cref="RedisProbe"/>).
 /// </summary>
 public static class ServiceProbes
 {
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
-
-    /// <summary>Parses <c>Redis:ConnectionString</c> and connects once.</summary>
-    public static async Task<ConfigurationOptions> RedisAsync(string connectionString)
-    {
-        ConfigurationOptions options;
-        try
-        {
-            options = ConfigurationOptions.Parse(connectionString);
-        }
-        catch (ArgumentException ex)
-        {
-            throw new ConfigurationException([$"Redis:ConnectionString '{connectionString}' is not a Redis connection string: {ex.Message}"]);
-        }
-
-        var probe = options.Clone();
-        probe.AbortOnConnectFail = true;
-        probe.ConnectTimeout = (int)ConnectTimeout.TotalMilliseconds;
-        try
-        {
-            await using var connection = await ConnectionMultiplexer.ConnectAsync(probe);
-            await connection.GetDatabase().PingAsync();
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            throw new ConfigurationException([$"Redis:ConnectionString '{options.ToString(includePassword: false)}': cannot reach Redis: {ex.Message}"]);
-        }
-
-        return options;
-    }
 
     /// <summary>Parses <c>Postgres:ConnectionString</c>, creates the database if needed and migrates the schema.</summary>
     public static async Task<string> PostgresAsync(string connectionString, CancellationToken cancellationToken)

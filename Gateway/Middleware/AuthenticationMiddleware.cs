@@ -10,7 +10,8 @@ namespace Orleans.IoT.Gateway.Middleware;
 /// passed on for the device grain to verify; operator and provisioning keys are checked here, and a
 /// message that carries no credential the route could accept is refused here, without a grain call.
 /// </summary>
-public sealed class AuthenticationMiddleware(OperatorDirectory directory) : IMessageMiddleware
+/// <param name="gatewayId">This gateway's id, carried by the callers it makes so that the device grain knows where its device is.</param>
+public sealed class AuthenticationMiddleware(OperatorDirectory directory, string gatewayId) : IMessageMiddleware
 {
     public ValueTask<MessageResult> InvokeAsync(MessageContext context, MessageHandler next)
     {
@@ -57,7 +58,7 @@ public sealed class AuthenticationMiddleware(OperatorDirectory directory) : IMes
                 : MessageResult.Refused(ErrorCodes.Unauthorized, "this message needs the device's auth_token"));
         }
 
-        context.Caller = new Caller(mayProvision ? CallerKind.Provisioning : CallerKind.Anonymous, offeredToken);
+        context.Caller = new Caller(mayProvision ? CallerKind.Provisioning : CallerKind.Anonymous, offeredToken, Gateway: gatewayId);
         return next(context);
     }
 

@@ -1,3 +1,4 @@
+using Orleans.IoT.Gateway.Cluster;
 using Orleans.IoT.Gateway.Handlers;
 
 namespace Orleans.IoT.Gateway.Security;
@@ -10,9 +11,9 @@ public interface IDeviceConnections
     Task ClosedAsync(string deviceId, bool clean, double closedAt, CancellationToken cancellationToken);
 }
 
-/// <summary>Tells the device's grain.</summary>
-public sealed class GrainDeviceConnections(DeviceGrains grains) : IDeviceConnections
+/// <summary>Tells the device's grain, which forgets this gateway as the device's.</summary>
+public sealed class GrainDeviceConnections(DeviceGrains grains, GatewayIdentity gateway) : IDeviceConnections
 {
     public Task ClosedAsync(string deviceId, bool clean, double closedAt, CancellationToken cancellationToken) =>
-        grains.Get(deviceId).ConnectionClosed(clean, closedAt, cancellationToken);
+        grains.Get(deviceId).ConnectionClosed(clean, closedAt, gateway.Id, cancellationToken);
 }

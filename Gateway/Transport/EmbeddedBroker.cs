@@ -9,6 +9,7 @@ using MQTTnet.Formatter;
 using MQTTnet.Packets;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
+using Orleans.IoT.Gateway.Cluster;
 using Orleans.IoT.Gateway.Configuration;
 using Orleans.IoT.Gateway.Messaging;
 using Orleans.IoT.Gateway.Routing;
@@ -29,6 +30,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
     private readonly OperatorDirectory _directory;
     private readonly IDeviceAuthenticator _devices;
     private readonly IDeviceConnections _connections;
+    private readonly string _gatewayId;
     private readonly bool _offlineOnDisconnect;
     private readonly TimeProvider _clock;
     private readonly MessageDispatcher _dispatcher;
@@ -62,11 +64,13 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
         ConnectRateLimiter connectRate,
         BrokerTls tls,
         IDeviceConnections connections,
+        GatewayIdentity gateway,
         IOptions<DisconnectPresenceOptions> presence,
         TimeProvider clock,
         ILogger<EmbeddedBroker> logger)
     {
         _connections = connections;
+        _gatewayId = gateway.Id;
         _offlineOnDisconnect = presence.Value.OfflineOnDisconnect;
         _clock = clock;
         _directory = directory;
@@ -264,7 +268,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
         if (certifiedDevice is not null && (string.IsNullOrEmpty(user) || user == certifiedDevice))
         {
             return clientId == certifiedDevice
-                ? (Caller.CertifiedDevice(certifiedDevice), default)
+                ? (Caller.CertifiedDevice(certifiedDevice, _gatewayId), default)
                 : (null, MqttConnectReasonCode.ClientIdentifierNotValid);
         }
 
@@ -300,7 +304,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
         }
 
         return await _devices.AuthenticateAsync(user, e.Password, e.CancellationToken)
-            ? (Caller.Device(user, e.Password), default)
+            ? (Caller.Device(user, e.Password, _gatewayId), default)
             : (null, MqttConnectReasonCode.BadUserNameOrPassword);
     }
 

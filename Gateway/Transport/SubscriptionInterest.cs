@@ -3,39 +3,43 @@ using System.Collections.Concurrent;
 namespace Orleans.IoT.Gateway.Transport;
 
 /// <summary>
-/// Counts the subscriptions that could receive high-volume system topics (<c>analytics/...</c>): filters whose
-/// first level is that namespace, <c>+</c> or <c>#</c>. When there are none the system skips building and
-/// dispatching those messages. It errs towards "someone might receive it".
+/// Counts the subscriptions that could receive each namespace of fleet-wide topics (<see cref="FleetInterest"/>:
+/// <c>analytics/...</c>, <c>iot/events/...</c>, <c>iot/alerts/...</c>), judged by a filter's first two levels. When a
+/// namespace has none, this gateway skips building its messages and tells the cluster not to send it those events. It
+/// errs towards "someone might receive it".
 /// </summary>
 public sealed class SubscriptionInterest
 {
     public const string Analytics = "analytics";
 
-    private static readonly string[] Watched = [Analytics, "+", "#"];
+    private static readonly FleetInterest[] Kinds = [FleetInterest.Analytics, FleetInterest.Events, FleetInterest.Alerts];
 
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, string>> _byClient = new(StringComparer.Ordinal);
-    private readonly int[] _counts = new int[Watched.Length];
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, FleetInterest>> _byClient = new(StringComparer.Ordinal);
+    private readonly int[] _counts = new int[Kinds.Length];
+
+    /// <summary>Raised when a namespace gains its first subscription or loses its last (<see cref="Current"/> changed).</summary>
+    public event Action? Changed;
 
     public void Subscribed(string clientId, string filter)
     {
-        var level = FirstLevel(filter);
-        if (Array.IndexOf(Watched, level) < 0)
+        var kinds = Of(filter);
+        if (kinds == FleetInterest.None)
         {
             return;
         }
 
         var filters = _byClient.GetOrAdd(clientId, static _ => new(StringComparer.Ordinal));
-        if (filters.TryAdd(filter, level))
+        if (filters.TryAdd(filter, kinds))
         {
-            Interlocked.Increment(ref _counts[Array.IndexOf(Watched, level)]);
+            Count(kinds, +1);
         }
     }
 
     public void Unsubscribed(string clientId, string filter)
     {
-        if (_byClient.TryGetValue(clientId, out var filters) && filters.TryRemove(filter, out var level))
+        if (_byClient.TryGetValue(clientId, out var filters) && filters.TryRemove(filter, out var kinds))
         {
-            Interlocked.Decrement(ref _counts[Array.IndexOf(Watched, level)]);
+            Count(kinds, -1);
         }
     }
 
@@ -43,9 +47,9 @@ public sealed class SubscriptionInterest
     {
         if (_byClient.TryRemove(clientId, out var filters))
         {
-            foreach (var level in filters.Values)
+            foreach (var kinds in filters.Values)
             {
-                Interlocked.Decrement(ref _counts[Array.IndexOf(Watched, level)]);
+                Count(kinds, -1);
             }
         }
     }
@@ -59,12 +63,74 @@ public sealed class SubscriptionInterest
     }
 
     /// <summary>True when some subscription may match an <c>analytics/...</c> topic.</summary>
-    public bool MayReceiveAnalytics =>
-        Volatile.Read(ref _counts[0]) > 0 || Volatile.Read(ref _counts[1]) > 0 || Volatile.Read(ref _counts[2]) > 0;
+    public bool MayReceiveAnalytics => Volatile.Read(ref _counts[0]) > 0;
 
-    private static string FirstLevel(string filter)
+    /// <summary>The namespaces some subscription may match.</summary>
+    public FleetInterest Current
+    {
+        get
+        {
+            var current = FleetInterest.None;
+            for (var i = 0; i < Kinds.Length; i++)
+            {
+                if (Volatile.Read(ref _counts[i]) > 0)
+                {
+                    current |= Kinds[i];
+                }
+            }
+
+            return current;
+        }
+    }
+
+    /// <summary>The namespaces a filter may match, by its first two levels.</summary>
+    public static FleetInterest Of(string filter)
     {
         var slash = filter.IndexOf('/');
-        return slash < 0 ? filter : filter[..slash];
+        var first = slash < 0 ? filter : filter[..slash];
+        if (first == "#")
+        {
+            return FleetInterest.All;
+        }
+
+        var kinds = first is Analytics or "+" ? FleetInterest.Analytics : FleetInterest.None;
+        if (slash >= 0 && first is "iot" or "+")
+        {
+            var rest = filter.AsSpan(slash + 1);
+            var end = rest.IndexOf('/');
+            var second = end < 0 ? rest : rest[..end];
+            if (second is "#" or "+")
+            {
+                kinds |= FleetInterest.Events | FleetInterest.Alerts;
+            }
+            else if (second is "events")
+            {
+                kinds |= FleetInterest.Events;
+            }
+            else if (second is "alerts")
+            {
+                kinds |= FleetInterest.Alerts;
+            }
+        }
+
+        return kinds;
+    }
+
+    private void Count(FleetInterest kinds, int delta)
+    {
+        var changed = false;
+        for (var i = 0; i < Kinds.Length; i++)
+        {
+            if ((kinds & Kinds[i]) != 0)
+            {
+                var count = Interlocked.Add(ref _counts[i], delta);
+                changed |= delta > 0 ? count == 1 : count == 0;
+            }
+        }
+
+        if (changed)
+        {
+            Changed?.Invoke();
+        }
     }
 }

@@ -19,5 +19,3 @@ public interface IDeviceEventPublisher
     /// <summary>An alert was raised or cleared (<c>iot/alerts/{severity}/{device_id}</c>).</summary>
     ValueTask AlertChanged(Alert alert, CancellationToken cancellationToken);
 }
-
-public sealed record PresenceChange(string DeviceId, bool Online, string Reason, double Timestamp);

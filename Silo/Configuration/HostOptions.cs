@@ -156,18 +156,11 @@ public sealed class GatewayHostOptions
 {
     public const string Section = "Gateway";
 
-    /// <summary>The silo hosts the gateway in-process.</summary>
-    [AllowedValues(true, ErrorMessage = "Gateway:CoHosted must be true: this build runs the gateway inside the silo")]
+    /// <summary>
+    /// The silo hosts the gateway (broker, router, HTTP API) in-process. False: a silo only, for standalone gateways
+    /// (<c>Orleans.IoT.GatewayHost</c>) to connect to; it keeps <c>/health</c>, <c>/metrics</c> and the dashboard.
+    /// </summary>
     public bool CoHosted { get; set; } = true;
-}
-
-/// <summary><c>Redis:*</c>.</summary>
-public sealed class RedisOptions
-{
-    public const string Section = "Redis";
-
-    [Required(AllowEmptyStrings = false, ErrorMessage = "Redis:ConnectionString is required")]
-    public string ConnectionString { get; set; } = "localhost:6379";
 }
 
 /// <summary><c>Postgres:*</c>.</summary>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Orleans.IoT.Gateway.Configuration;
 using Orleans.IoT.Grains.Alerts;
 using Orleans.IoT.Silo;
 

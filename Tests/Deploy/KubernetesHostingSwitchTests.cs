@@ -3,6 +3,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Hosting.Kubernetes;
+using Orleans.IoT.Gateway;
+using Orleans.IoT.Gateway.Configuration;
 using Orleans.IoT.Silo;
 using Orleans.IoT.Tests.Durable;
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Hosting;
 using Orleans.Hosting.Kubernetes;
 using Orleans.IoT.Gateway.Configuration;
+using Orleans.IoT.Gateway;
 using Orleans.IoT.Silo;
 using Orleans.IoT.Silo.Configuration;
 

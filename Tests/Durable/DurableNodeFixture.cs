@@ -86,7 +86,7 @@ public sealed class DurableNodeFixture : NodeFixture
         return new IPEndPoint(address, builder.Port);
     }
 
-    internal static string Required(string variable, string service) =>
+    public static string Required(string variable, string service) =>
         Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value
             ? value
             : throw new InvalidOperationException(

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.IoT.Gateway.Configuration;
 using Orleans.IoT.Silo;
 
 namespace Orleans.IoT.Tests.Durable;

@@ -9,48 +9,84 @@ public sealed class NodeProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly List<string> _log = [];
 
-    private NodeProcess(Process process, int mqttPort)
+    private NodeProcess(Process process, int mqttPort, int httpPort)
     {
         _process = process;
         MqttPort = mqttPort;
+        HttpPort = httpPort;
     }
 
     public int MqttPort { get; }
+
+    /// <summary>Its HTTP port (<c>Urls</c>): health, metrics and, on a gateway, the operator API.</summary>
+    public int HttpPort { get; }
 
     public bool HasExited => _process.HasExited;
 
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Starts the built node (the Silo project's output beside the tests) with <paramref name="arguments"/>, on free ports.</summary>
-    public static async Task<NodeProcess> StartAsync(IEnumerable<string> arguments)
+    public static Task<NodeProcess> StartAsync(IEnumerable<string> arguments) =>
+        StartAsync(
+            "Silo",
+            Path.Combine(AppContext.BaseDirectory, "Orleans.IoT.Silo.dll"),
+            arguments.Concat([$"--Orleans:SiloPort={NodeFixture.FreePort()}", $"--Orleans:GatewayPort={NodeFixture.FreePort()}"]));
+
+    /// <summary>
+    /// Starts the built standalone gateway (the GatewayHost project's output in the same configuration as the tests) with
+    /// <paramref name="arguments"/>, on free ports.
+    /// </summary>
+    public static Task<NodeProcess> StartGatewayAsync(IEnumerable<string> arguments)
+    {
+        // .../Tests/bin/<configuration>/<framework>/ beside .../GatewayHost/bin/<configuration>/<framework>/
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var assembly = Path.Combine(RepositoryRoot(), "GatewayHost", "bin", output.Parent!.Name, output.Name, "Orleans.IoT.GatewayHost.dll");
+        if (!File.Exists(assembly))
+        {
+            throw new InvalidOperationException($"the standalone gateway is not built: no {assembly} (build Orleans.IoT.sln)");
+        }
+
+        return StartAsync("GatewayHost", assembly, arguments);
+    }
+
+    private static async Task<NodeProcess> StartAsync(string project, string assembly, IEnumerable<string> arguments)
     {
         var mqttPort = NodeFixture.FreePort();
+        var httpPort = NodeFixture.FreePort();
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.Combine(RepositoryRoot(), "Silo"), // its appsettings.json, as `dotnet run --project Silo` reads it
+            WorkingDirectory = Path.Combine(RepositoryRoot(), project), // its appsettings.json, as `dotnet run --project <project>` reads it
         };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Orleans.IoT.Silo.dll"));
+        info.ArgumentList.Add(assembly);
         foreach (var argument in arguments.Concat(
         [
             $"--Mqtt:Port={mqttPort}", "--Mqtt:BindAddress=127.0.0.1",
-            $"--Orleans:SiloPort={NodeFixture.FreePort()}", $"--Orleans:GatewayPort={NodeFixture.FreePort()}",
-            $"--Urls=http://127.0.0.1:{NodeFixture.FreePort()}",
+            $"--Urls=http://127.0.0.1:{httpPort}",
             $"--Auth:Operators:{NodeFixture.OperatorName}={NodeFixture.OperatorKey}",
         ]))
         {
             info.ArgumentList.Add(argument);
         }
 
-        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the node");
-        var node = new NodeProcess(process, mqttPort);
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {assembly}");
+        var node = new NodeProcess(process, mqttPort, httpPort);
         process.OutputDataReceived += (_, e) => node.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => node.Keep(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await node.WaitForPortAsync(TimeSpan.FromSeconds(60));
+        try
+        {
+            await node.WaitForPortAsync(TimeSpan.FromSeconds(60));
+        }
+        catch
+        {
+            await node.DisposeAsync();
+            throw;
+        }
+
         return node;
     }
 
@@ -84,6 +120,13 @@ public sealed class NodeProcess : IAsyncDisposable
 
     /// <summary>Ctrl-C: SIGINT to the node.</summary>
     public void Interrupt() => Process.Start("kill", ["-INT", _process.Id.ToString()])!.WaitForExit();
+
+    /// <summary>SIGKILL: the node dies at once, saying goodbye to no one.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
 
     public async Task<bool> WaitForExitAsync(TimeSpan timeout)
     {

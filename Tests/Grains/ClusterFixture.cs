@@ -170,15 +170,15 @@ public sealed class RecordingEventPublisher : IDeviceEventPublisher, IDeviceOutb
 
     public ValueTask CommandChanged(CommandStatus command, CancellationToken cancellationToken) => Add(command);
 
-    public ValueTask SendCommandAsync(CommandStatus command, CancellationToken cancellationToken) => Add(new SentCommand(command));
+    public ValueTask SendCommandAsync(string? gateway, CommandStatus command, CancellationToken cancellationToken) => Add(new SentCommand(command, gateway));
 
     public ValueTask ConfigChanged(ConfigStatus update, CancellationToken cancellationToken) => Add(update);
 
-    public ValueTask SendConfigAsync(ConfigStatus update, CancellationToken cancellationToken) => Add(new SentConfig(update));
+    public ValueTask SendConfigAsync(string? gateway, ConfigStatus update, CancellationToken cancellationToken) => Add(new SentConfig(update));
 
     public ValueTask FirmwareChanged(FirmwareStatus update, CancellationToken cancellationToken) => Add(update);
 
-    public ValueTask SendFirmwareUpdateAsync(FirmwareStatus update, CancellationToken cancellationToken) => Add(new SentFirmwareUpdate(update));
+    public ValueTask SendFirmwareUpdateAsync(string? gateway, FirmwareStatus update, CancellationToken cancellationToken) => Add(new SentFirmwareUpdate(update));
 
     public ValueTask AlertChanged(Alert alert, CancellationToken cancellationToken) => Add(alert);
 
@@ -201,8 +201,8 @@ public sealed class RecordingEventPublisher : IDeviceEventPublisher, IDeviceOutb
     }
 }
 
-/// <summary>A command as it was sent to its device.</summary>
-public sealed record SentCommand(CommandStatus Command);
+/// <summary>A command as it was sent to its device, through <paramref name="Gateway"/> (null: the device's gateway was unknown).</summary>
+public sealed record SentCommand(CommandStatus Command, string? Gateway = null);
 
 /// <summary>A configuration update as it was sent to its device.</summary>
 public sealed record SentConfig(ConfigStatus Update);

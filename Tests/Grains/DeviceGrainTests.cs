@@ -193,15 +193,15 @@ public sealed class DeviceGrainTests(ClusterFixture fixture)
     {
         var (device, _) = await RegisteredDevice();
         var id = device.GetPrimaryKeyString();
-        Assert.Single(fixture.Events.Of<Orleans.IoT.Grains.Ports.PresenceChange>(p => p.DeviceId == id && p.Online));
+        Assert.Single(fixture.Events.Of<Orleans.IoT.PresenceChange>(p => p.DeviceId == id && p.Online));
 
         var deadline = DateTime.UtcNow.AddSeconds(ClusterFixture.OfflineAfterSeconds + 5);
-        while (fixture.Events.Of<Orleans.IoT.Grains.Ports.PresenceChange>(p => p.DeviceId == id && !p.Online).Count == 0 && DateTime.UtcNow < deadline)
+        while (fixture.Events.Of<Orleans.IoT.PresenceChange>(p => p.DeviceId == id && !p.Online).Count == 0 && DateTime.UtcNow < deadline)
         {
             await Task.Delay(100);
         }
 
-        var offline = Assert.Single(fixture.Events.Of<Orleans.IoT.Grains.Ports.PresenceChange>(p => p.DeviceId == id && !p.Online));
+        var offline = Assert.Single(fixture.Events.Of<Orleans.IoT.PresenceChange>(p => p.DeviceId == id && !p.Online));
         Assert.Equal("timeout", offline.Reason);
         Assert.Equal("offline", (await device.GetSnapshot()).Presence);
     }

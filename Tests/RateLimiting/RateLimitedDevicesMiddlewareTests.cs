@@ -36,7 +36,7 @@ public sealed class RateLimitedDevicesMiddlewareTests
         var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
         var directory = new OperatorDirectory(Options.Create(new AuthOptions()));
         _router = DeviceRoutes.CreateRouter();
-        _router.Group("iot/devices", [new JsonObjectMiddleware(), new AuthenticationMiddleware(directory)], devices =>
+        _router.Group("iot/devices", [new JsonObjectMiddleware(), new AuthenticationMiddleware(directory, "test-gateway")], devices =>
         {
             devices.On("unregister/{device_id}", Grain, qos: 1, publisher: CallerKind.Device, name: "unregister");
             devices.Group(string.Empty, [new RateLimitedDevicesMiddleware(_devices, _clock, new GatewayMetrics(meters))], device =>

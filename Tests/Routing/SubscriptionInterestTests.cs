@@ -32,6 +32,37 @@ public sealed class SubscriptionInterestTests
         Assert.False(interest.MayReceiveAnalytics);
     }
 
+    [Theory]
+    [InlineData("iot/events/presence/+", FleetInterest.Events)]
+    [InlineData("iot/alerts/#", FleetInterest.Alerts)]
+    [InlineData("iot/#", FleetInterest.Events | FleetInterest.Alerts)]
+    [InlineData("iot/+/presence/dev1", FleetInterest.Events | FleetInterest.Alerts)]
+    [InlineData("+/events/#", FleetInterest.Analytics | FleetInterest.Events)]
+    [InlineData("#", FleetInterest.All)]
+    [InlineData("iot/devices/dev1/#", FleetInterest.None)]
+    [InlineData("iot", FleetInterest.None)]
+    public void A_filter_may_match_the_fleet_namespaces_its_first_two_levels_allow(string filter, FleetInterest expected)
+    {
+        Assert.Equal(expected, SubscriptionInterest.Of(filter));
+    }
+
+    [Fact]
+    public void Changes_are_raised_when_a_namespace_gains_its_first_or_loses_its_last_subscription()
+    {
+        var interest = new SubscriptionInterest();
+        var changes = 0;
+        interest.Changed += () => changes++;
+
+        interest.Subscribed("a", "iot/events/#");
+        interest.Subscribed("b", "iot/events/presence/+");
+        Assert.Equal((1, FleetInterest.Events), (changes, interest.Current));
+
+        interest.Disconnected("a");
+        Assert.Equal(1, changes);
+        interest.Unsubscribed("b", "iot/events/presence/+");
+        Assert.Equal((2, FleetInterest.None), (changes, interest.Current));
+    }
+
     [Fact]
     public void Interest_ends_with_the_last_unsubscribe_or_disconnect()
     {

@@ -1,7 +1,10 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 
-namespace Orleans.IoT.Silo;
+namespace Orleans.IoT.Gateway;
 
 /// <summary>
 /// <c>/metrics</c> in the Prometheus text format through OpenTelemetry, which keeps each instrument's kind: counters as

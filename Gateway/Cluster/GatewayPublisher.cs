@@ -2,14 +2,31 @@ using Microsoft.Extensions.Options;
 using Orleans.IoT.Gateway.Configuration;
 using Orleans.IoT.Gateway.Messaging;
 using Orleans.IoT.Gateway.Transport;
-using Orleans.IoT.Grains.Ports;
 
-namespace Orleans.IoT.Silo.Adapters;
+namespace Orleans.IoT.Gateway.Cluster;
 
-/// <summary>Publishes device grain events through the co-hosted gateway's broker.</summary>
-public sealed class GatewayEventPublisher(IOutboundPublisher outbound, SubscriptionInterest interest, IOptions<MqttOptions> mqtt) : IDeviceEventPublisher
+/// <summary>
+/// Turns what device grains send (a device's messages, fleet-wide events) into this gateway's outbound messages, whether
+/// they came by a method call (co-hosted) or through the cluster (<see cref="GatewayObserver"/>).
+/// </summary>
+public sealed class GatewayPublisher(IOutboundPublisher outbound, SubscriptionInterest interest, IOptions<MqttOptions> mqtt)
 {
     private readonly int _analyticsQos = mqtt.Value.AnalyticsQos;
+
+    public ValueTask SendCommandAsync(CommandStatus command, CancellationToken cancellationToken) =>
+        outbound.PublishAsync(
+            new OutboundMessage(OutboundTopics.Command(command.DeviceId, command.CommandId), Payloads.Command(command), 1),
+            cancellationToken);
+
+    public ValueTask SendConfigAsync(ConfigStatus update, CancellationToken cancellationToken) =>
+        outbound.PublishAsync(
+            new OutboundMessage(OutboundTopics.Config(update.DeviceId, update.ConfigId), Payloads.Config(update), 1),
+            cancellationToken);
+
+    public ValueTask SendFirmwareUpdateAsync(FirmwareStatus update, CancellationToken cancellationToken) =>
+        outbound.PublishAsync(
+            new OutboundMessage(OutboundTopics.FirmwareUpdate(update.DeviceId, update.UpdateId), Payloads.FirmwareUpdate(update), 1),
+            cancellationToken);
 
     /// <summary>Republishes a reading on <c>analytics/sensor_data/...</c>, unless no subscription could receive it.</summary>
     public ValueTask ReadingRecorded(SensorReading reading, CancellationToken cancellationToken) =>

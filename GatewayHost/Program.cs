@@ -1,0 +1,4 @@
+using Orleans.IoT.Gateway.Configuration;
+using Orleans.IoT.GatewayHost;
+
+return await StartupConfiguration.RunAsync(() => GatewayNode.BuildAsync(args));

@@ -1,0 +1,33 @@
+using System.Collections.Immutable;
+using Orleans.Concurrency;
+
+namespace Orleans.IoT;
+
+/// <summary>
+/// The cluster's live gateways (one grain per cluster, key <see cref="Key"/>). Each gateway renews its registration
+/// every few seconds; one that stops renewing (it died) expires.
+/// </summary>
+[Alias("iot.gateway-directory")]
+public interface IGatewayDirectoryGrain : IGrainWithIntegerKey
+{
+    public const long Key = 0;
+
+    /// <summary>Adds the gateway or renews it, with what its subscribers want now.</summary>
+    [Alias("register")]
+    Task Register(GatewayRegistration registration);
+
+    [Alias("unregister")]
+    Task Unregister(string gatewayId);
+
+    /// <summary>The gateways that renewed within the expiry.</summary>
+    [Alias("gateways"), ReadOnly]
+    Task<ImmutableArray<GatewayRegistration>> GetGateways();
+}
+
+/// <param name="Id">The gateway's id, unique in the cluster (<c>Gateway:Id</c>).</param>
+/// <param name="Interest">The fleet-wide topics its subscribers may receive.</param>
+[GenerateSerializer, Immutable, Alias("iot.gateway-registration")]
+public sealed record GatewayRegistration(
+    [property: Id(0)] string Id,
+    [property: Id(1)] IGatewayObserver Observer,
+    [property: Id(2)] FleetInterest Interest);

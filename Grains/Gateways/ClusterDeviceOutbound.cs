@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.IoT.Grains.Ports;
+
+namespace Orleans.IoT.Grains.Gateways;
+
+/// <summary>
+/// Sends a device's messages to the gateway holding its connection: the co-hosted gateway by a method call, another
+/// gateway by one grain call to its observer. A device whose gateway is unknown gets them through the co-hosted gateway,
+/// or, on a silo without one, through every gateway (only one of them has its connection).
+/// </summary>
+public sealed partial class ClusterDeviceOutbound(
+    ClusterGateways gateways, IOptions<GatewayDirectoryOptions> options, ILogger<ClusterDeviceOutbound> logger, ILocalGateway? local = null)
+    : IDeviceOutbound
+{
+    private readonly TimeSpan _timeout = TimeSpan.FromMilliseconds(options.Value.SendTimeoutMilliseconds);
+
+    public ValueTask SendCommandAsync(string? gateway, CommandStatus command, CancellationToken cancellationToken) =>
+        IsLocal(gateway)
+            ? local!.SendCommandAsync(command, cancellationToken)
+            : SendAsync(gateway, command.DeviceId, command, static (g, m) => g.SendCommand(m));
+
+    public ValueTask SendConfigAsync(string? gateway, ConfigStatus update, CancellationToken cancellationToken) =>
+        IsLocal(gateway)
+            ? local!.SendConfigAsync(update, cancellationToken)
+            : SendAsync(gateway, update.DeviceId, update, static (g, m) => g.SendConfig(m));
+
+    public ValueTask SendFirmwareUpdateAsync(string? gateway, FirmwareStatus update, CancellationToken cancellationToken) =>
+        IsLocal(gateway)
+            ? local!.SendFirmwareUpdateAsync(update, cancellationToken)
+            : SendAsync(gateway, update.DeviceId, update, static (g, m) => g.SendFirmwareUpdate(m));
+
+    private bool IsLocal(string? gateway) => local is not null && (gateway is null || gateway == local.Id);
+
+    private async ValueTask SendAsync<T>(string? gateway, string deviceId, T message, Func<IGatewayObserver, T, Task> send)
+    {
+        if (gateway is null)
+        {
+            await Task.WhenAll(gateways.Gateways.Select(g => send(g.Observer, message))).WaitAsync(_timeout);
+            return;
+        }
+
+        if (await gateways.FindAsync(gateway) is { } observer)
+        {
+            // Not waited for beyond the timeout (the call itself goes on); the failure is the caller's, as a local one is.
+            await send(observer, message).WaitAsync(_timeout);
+        }
+        else
+        {
+            // The gateway stopped renewing: it died, and the device's connection with it. The device is sent what
+            // waits for it when it is next heard from, through its new gateway.
+            LogGatewayGone(deviceId, gateway);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Device {DeviceId}'s gateway {Gateway} is no longer in the directory; its message is not sent")]
+    private partial void LogGatewayGone(string deviceId, string gateway);
+}

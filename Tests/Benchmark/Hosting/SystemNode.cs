@@ -56,7 +56,11 @@ public sealed class SystemNode : IAsyncDisposable
         return settings;
     }
 
-    public static async Task<SystemNode> StartAsync(BenchmarkOptions options, string runId, IEnumerable<string> extra)
+    /// <summary>
+    /// Starts the node; with <paramref name="externalBroker"/>, as a client of that broker (<c>Mqtt:Mode=External</c>),
+    /// and then <see cref="MqttEndPoint"/> is the broker's: devices and operators talk to the node through it.
+    /// </summary>
+    public static async Task<SystemNode> StartAsync(BenchmarkOptions options, string runId, IEnumerable<string> extra, IPEndPoint? externalBroker = null)
     {
         var dll = options.NodeDll ?? Path.Combine(RepositoryRoot(), "Silo", "bin", "Release", "net10.0", "Orleans.IoT.Silo.dll");
         if (!File.Exists(dll))
@@ -66,6 +70,7 @@ public sealed class SystemNode : IAsyncDisposable
 
         var mqttPort = FreePort();
         var siloPort = FreePort();
+        var httpPort = FreePort();
         var operatorKey = Convert.ToHexString(Guid.NewGuid().ToByteArray());
         var arguments = new List<string> { dll };
         arguments.AddRange(Settings(options, runId, extra));
@@ -73,14 +78,30 @@ public sealed class SystemNode : IAsyncDisposable
         [
             $"--Mqtt:Port={mqttPort}", "--Mqtt:BindAddress=127.0.0.1",
             $"--Orleans:SiloPort={siloPort}", $"--Orleans:GatewayPort={FreePort()}",
-            $"--Urls=http://127.0.0.1:{FreePort()}",
+            $"--Urls=http://127.0.0.1:{httpPort}",
             $"--Auth:Operators:{OperatorName}={operatorKey}",
         ]);
+        if (externalBroker is not null)
+        {
+            arguments.AddRange(
+            [
+                "--Mqtt:Mode=External", $"--Mqtt:External:Host={externalBroker.Address}", $"--Mqtt:External:Port={externalBroker.Port}",
+                $"--Mqtt:External:ClientId=bench-gateway-{runId}",
+            ]);
+        }
+
         var process = ChildProcess.Start("node", "dotnet", arguments);
-        var node = new SystemNode(process, mqttPort, siloPort, operatorKey);
+        var node = new SystemNode(process, externalBroker?.Port ?? mqttPort, siloPort, operatorKey);
         try
         {
-            await process.WaitForPortAsync(mqttPort, TimeSpan.FromSeconds(60));
+            if (externalBroker is null)
+            {
+                await process.WaitForPortAsync(mqttPort, TimeSpan.FromSeconds(60));
+            }
+            else
+            {
+                await WaitUntilReadyAsync(httpPort, TimeSpan.FromSeconds(60));
+            }
         }
         catch
         {
@@ -152,6 +173,35 @@ public sealed class SystemNode : IAsyncDisposable
         }
 
         return client;
+    }
+
+    /// <summary>Waits for <c>/health/ready</c>: with an external broker, connected and subscribed.</summary>
+    private static async Task WaitUntilReadyAsync(int httpPort, TimeSpan timeout)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                using var response = await http.GetAsync($"http://127.0.0.1:{httpPort}/health/ready");
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"the node was not ready within {timeout.TotalSeconds} s");
+            }
+
+            await Task.Delay(250);
+        }
     }
 
     public ValueTask DisposeAsync() => Process.DisposeAsync();

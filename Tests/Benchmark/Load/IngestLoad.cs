@@ -11,13 +11,19 @@ public static class IngestLoad
         IReadOnlyList<(string DeviceId, string? Token)> devices,
         BenchmarkOptions options,
         Func<TimeSpan> serverCpu,
-        double totalMessagesPerSecond = 0)
+        double totalMessagesPerSecond = 0,
+        bool tokenInPayload = false)
     {
         var connections = new List<LoadConnection>(devices.Count);
         var failures = new Dictionary<string, int>();
         await Parallel.ForEachAsync(devices, new ParallelOptions { MaxDegreeOfParallelism = 100 }, async (device, ct) =>
         {
             var (connection, error) = await LoadConnection.OpenAsync(server, SourceAddress(connections.Count), device.DeviceId, device.DeviceId, device.Token ?? "x", ct);
+            if (tokenInPayload && device.Token is not null)
+            {
+                connection?.CarryTokenInPayload(device.Token);
+            }
+
             lock (connections)
             {
                 if (connection is not null)
@@ -57,7 +63,7 @@ public static class IngestLoad
         await stop.CancelAsync();
         await Task.WhenAll(running);
 
-        var result = new IngestResult(window.Seconds, serverCpuUsed, selfCpuUsed, failures);
+        var result = new IngestResult(window.Seconds, serverCpuUsed, selfCpuUsed, failures) { OpenedAt = window.OpenedAt, ClosedAt = window.ClosedAt };
         foreach (var connection in connections)
         {
             result.Add(connection.Stats);
@@ -101,6 +107,11 @@ public sealed class IngestResult(double seconds, TimeSpan serverCpu, TimeSpan lo
     public int Disconnected { get; private set; }
 
     public double AcknowledgedPerSecond => AcknowledgedInWindow / Seconds;
+
+    /// <summary>When the measured window opened and closed, by the wall clock.</summary>
+    public DateTimeOffset OpenedAt { get; init; }
+
+    public DateTimeOffset ClosedAt { get; init; }
 
     public void Add(ConnectionStats stats)
     {

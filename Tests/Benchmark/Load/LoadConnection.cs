@@ -16,7 +16,8 @@ public sealed class LoadConnection : IDisposable
     private readonly byte[] _send = new byte[64 * 1024];
     private readonly long[] _sentAt = new long[Slots];
     private readonly bool[] _isReading = new bool[Slots];
-    private readonly byte[] _payload = new byte[96];
+    private readonly byte[] _payload = new byte[192];
+    private byte[] _payloadToken = [];
     private byte[] _dataTopic = [];
     private byte[] _heartbeatTopic = [];
     private long _sequence;
@@ -35,6 +36,12 @@ public sealed class LoadConnection : IDisposable
     public string DeviceId { get; }
 
     public ConnectionStats Stats { get; } = new();
+
+    /// <summary>
+    /// Puts the device's token in every reading as <c>auth_token</c>, as a device must behind an external broker, which
+    /// hides the CONNECT identity from the gateway.
+    /// </summary>
+    public void CarryTokenInPayload(string token) => _payloadToken = Encoding.UTF8.GetBytes($",\"auth_token\":\"{token}\"");
 
     /// <summary>Connects and logs in; returns the connection, or null with the CONNACK reason or socket error.</summary>
     public static async Task<(LoadConnection? Connection, string? Error)> OpenAsync(
@@ -262,6 +269,8 @@ public sealed class LoadConnection : IDisposable
         buffer[position++] = (byte)'.';
         Utf8Formatter.TryFormat(sequence % 1_000_000, buffer[position..], out written, new System.Buffers.StandardFormat('D', 6));
         position += written;
+        _payloadToken.CopyTo(buffer[position..]);
+        position += _payloadToken.Length;
         buffer[position++] = (byte)'}';
         return position;
     }
@@ -304,9 +313,22 @@ public sealed class MeasurementWindow
 
     public long End { get; private set; } = long.MaxValue;
 
-    public void Open() => Start = Stopwatch.GetTimestamp();
+    /// <summary>The wall-clock times of <see cref="Start"/> and <see cref="End"/>, to compare with times another process recorded.</summary>
+    public DateTimeOffset OpenedAt { get; private set; }
 
-    public void Close() => End = Stopwatch.GetTimestamp();
+    public DateTimeOffset ClosedAt { get; private set; }
+
+    public void Open()
+    {
+        Start = Stopwatch.GetTimestamp();
+        OpenedAt = DateTimeOffset.UtcNow;
+    }
+
+    public void Close()
+    {
+        End = Stopwatch.GetTimestamp();
+        ClosedAt = DateTimeOffset.UtcNow;
+    }
 
     public bool Contains(long timestamp) => timestamp >= Start && timestamp < End;
 

@@ -6,6 +6,7 @@ public static class ScenarioCatalog
     public static IReadOnlyList<IScenario> All { get; } =
     [
         new IngestScenario(),
+        new ExternalIngestScenario(),
         new PacedIngestScenario(),
         new CommandScenario(),
         new ConnectionsScenario(),

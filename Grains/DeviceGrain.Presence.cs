@@ -37,8 +37,10 @@ public sealed partial class DeviceGrain
     public async Task WatchPresence(CancellationToken cancellationToken)
     {
         // An online device's activation has armed its timer and queued its catalog entry with this silo as the watcher;
-        // an offline or unregistered one's row is put right (the transition's entry died with the old silo).
-        if (!State.Online)
+        // an offline or unregistered one's row is put right (the transition's entry died with the old silo). A device
+        // never registered here has no row of this service's to put right: the row found may be another service's that
+        // shares the database, which an empty entry would overwrite.
+        if (!State.Online && State.RegisteredAt is not null)
         {
             await _services.Catalog.UpsertAsync(CatalogEntry(), cancellationToken);
         }

@@ -14,7 +14,12 @@ public sealed class TwoGatewaysFixture : IAsyncLifetime
     public const int ExpirySeconds = 3;
 
     private readonly string _redis = DurableNodeFixture.Required(DurableNodeFixture.RedisVariable, "Redis");
-    private readonly string _postgres = DurableNodeFixture.Required(DurableNodeFixture.PostgresVariable, "PostgreSQL");
+    // A database of its own: the device catalog is not yet kept per service, and this cluster's presence recovery would
+    // otherwise wake, in this cluster, devices another test's cluster watches in the shared catalog.
+    private readonly string _postgres = new Npgsql.NpgsqlConnectionStringBuilder(DurableNodeFixture.Required(DurableNodeFixture.PostgresVariable, "PostgreSQL"))
+    {
+        Database = "orleans_iot_two_gateways",
+    }.ConnectionString;
     private readonly string _cluster = $"gateways-{Guid.NewGuid():N}";
     private readonly SiloWithGateway _silo;
     private NodeProcess? _gatewayA;

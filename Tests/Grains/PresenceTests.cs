@@ -77,5 +77,19 @@ public sealed class PresenceTests(ClusterFixture fixture)
         Assert.False(fixture.Catalog.Find(id)!.Online);
     }
 
+    [Fact]
+    public async Task Waking_a_device_never_registered_here_leaves_its_catalog_row_alone()
+    {
+        // The row of a device of another service sharing the catalog, watched by a silo this cluster does not know.
+        var id = $"elsewhere-{Guid.NewGuid():N}";
+        var row = new DeviceCatalogEntry(id, "Other service's device", "meter", null, null, null, [], Active: true, Online: true,
+            DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, WatchedBy: "127.0.0.1:1@1");
+        await fixture.Catalog.UpsertAsync(row, default);
+
+        await fixture.Client.GetGrain<IDeviceGrain>(id).WatchPresence();
+
+        Assert.Equal(row, fixture.Catalog.Find(id));
+    }
+
     private static double Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
 }

@@ -7,6 +7,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.OpenApi;
 using Orleans.IoT.Gateway.Routing;
 
+using Orleans.IoT.Gateway.Middleware;
+
 namespace Orleans.IoT.Gateway.Api;
 
 /// <summary>
@@ -38,25 +40,12 @@ public static class ApiRequests
 
             if (read.IsCompleted || read.IsCanceled)
             {
-                try
-                {
-                    var json = JsonDocument.Parse(read.Buffer, new JsonDocumentOptions { MaxDepth = 32 });
-                    if (json.RootElement.ValueKind != JsonValueKind.Object)
-                    {
-                        json.Dispose();
-                        return (null, ApiProblems.Problem(ErrorCodes.InvalidJson, "the body must be a JSON object"));
-                    }
-
-                    return (json, null);
-                }
-                catch (JsonException)
-                {
-                    return (null, ApiProblems.Problem(ErrorCodes.InvalidJson, "the body is not valid JSON"));
-                }
-                finally
-                {
-                    reader.AdvanceTo(read.Buffer.End);
-                }
+                // A copy: the document reads the bytes it was parsed from, and the pipe's buffer goes back to the pool.
+                var body = System.Buffers.BuffersExtensions.ToArray(read.Buffer);
+                reader.AdvanceTo(read.Buffer.End);
+                return JsonObjectMiddleware.TryReadObject(body, out var json, out var errorCode, out var error)
+                    ? (json, null)
+                    : (null, ApiProblems.Problem(errorCode, error.Replace("payload", "the body", StringComparison.Ordinal)));
             }
 
             reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);

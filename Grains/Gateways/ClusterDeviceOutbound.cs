@@ -6,8 +6,8 @@ namespace Orleans.IoT.Grains.Gateways;
 
 /// <summary>
 /// Sends a device's messages to the gateway holding its connection: the co-hosted gateway by a method call, another
-/// gateway by one grain call to its observer. A device whose gateway is unknown gets them through the co-hosted gateway,
-/// or, on a silo without one, through every gateway (only one of them has its connection).
+/// gateway by one grain call to its observer. A device whose gateway is unknown, or no longer in the directory, gets them
+/// through the co-hosted gateway, or, on a silo without one, through every gateway (only one of them has its connection).
 /// </summary>
 public sealed partial class ClusterDeviceOutbound(
     ClusterGateways gateways, IOptions<GatewayDirectoryOptions> options, ILogger<ClusterDeviceOutbound> logger, ILocalGateway? local = null)
@@ -34,25 +34,37 @@ public sealed partial class ClusterDeviceOutbound(
 
     private async ValueTask SendAsync<T>(string? gateway, string deviceId, T message, Func<IGatewayObserver, T, Task> send)
     {
-        if (gateway is null)
-        {
-            await Task.WhenAll(gateways.Gateways.Select(g => send(g.Observer, message))).WaitAsync(_timeout);
-            return;
-        }
-
-        if (await gateways.FindAsync(gateway) is { } observer)
+        if (gateway is not null && await gateways.FindAsync(gateway) is { } observer)
         {
             // Not waited for beyond the timeout (the call itself goes on); the failure is the caller's, as a local one is.
             await send(observer, message).WaitAsync(_timeout);
+            return;
         }
-        else
+
+        if (gateway is not null)
         {
-            // The gateway stopped renewing: it died, and the device's connection with it. The device is sent what
-            // waits for it when it is next heard from, through its new gateway.
+            // The gateway it last came through stopped renewing (it died, or this node restarted with a new gateway id):
+            // the device may be connected anywhere now, the co-hosted gateway first of all.
             LogGatewayGone(deviceId, gateway);
         }
+
+        if (local is not null)
+        {
+            await SendLocallyAsync(message);
+            return;
+        }
+
+        await Task.WhenAll(gateways.Gateways.Select(g => send(g.Observer, message))).WaitAsync(_timeout);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Device {DeviceId}'s gateway {Gateway} is no longer in the directory; its message is not sent")]
+    private ValueTask SendLocallyAsync<T>(T message) => message switch
+    {
+        CommandStatus command => local!.SendCommandAsync(command, CancellationToken.None),
+        ConfigStatus update => local!.SendConfigAsync(update, CancellationToken.None),
+        FirmwareStatus update => local!.SendFirmwareUpdateAsync(update, CancellationToken.None),
+        _ => throw new ArgumentException($"no way to send a {typeof(T).Name} to a device", nameof(message)),
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Device {DeviceId}'s gateway {Gateway} is no longer in the directory; its message goes through the co-hosted gateway, or every gateway")]
     private partial void LogGatewayGone(string deviceId, string gateway);
 }

@@ -48,4 +48,26 @@ public sealed class DurableLifecycleTests(DurableNodeFixture node)
             ["command c1 sent", "config k1 sent", "firmware u1 sent", "command c1 delivered", "config k1 applied", "firmware u1 downloading"],
             entries.Select(e => $"{e.Kind} {e.Id} {e.State}"));
     }
+
+    [Fact]
+    public async Task A_device_reconnected_after_a_restart_is_sent_a_command_before_it_publishes_anything()
+    {
+        var (deviceId, token) = await node.RegisterDeviceAsync();
+        await using (var before = await node.ConnectAsync(deviceId, token))
+        {
+            // Heard through this run's gateway, whose id the grain keeps; the node then restarts with a new gateway id.
+            Assert.True((await before.PublishAsync($"iot/devices/heartbeat/{deviceId}", """{"battery_level":90}""")).IsSuccess);
+            await node.RestartAsync();
+        }
+
+        await using var device = await node.ConnectAsync(deviceId, token);
+        await device.SubscribeAsync($"iot/devices/{deviceId}/commands/+");
+        await using (var operatorClient = await node.ConnectOperatorAsync())
+        {
+            Assert.True((await operatorClient.PublishAsync($"iot/devices/control/{deviceId}/command", """{"command":"reboot","command_id":"after-restart"}""", qos: 2)).IsSuccess);
+        }
+
+        var command = await device.WaitForJsonAsync($"iot/devices/{deviceId}/commands/after-restart");
+        Assert.Equal("reboot", command.GetProperty("command").GetString());
+    }
 }

@@ -16,7 +16,13 @@ public static class SensorHistory
 
     public static readonly TimeSpan MinBucket = TimeSpan.FromSeconds(1);
 
-    public static readonly TimeSpan MaxBucket = TimeSpan.FromDays(366);
+    public static readonly TimeSpan MaxBucket = TimeSpan.FromDays(31);
+
+    /// <summary>
+    /// The most time one page of buckets aggregates, whatever its <c>limit</c>: a bucketed read costs in proportion to the
+    /// readings in its span, and a device may send up to its rate limit, so a page may not ask for years of them at once.
+    /// </summary>
+    public static readonly TimeSpan MaxBucketPageSpan = TimeSpan.FromDays(31);
 
     /// <summary>
     /// A reading's time as history keeps it: its Unix seconds rounded to the microsecond PostgreSQL stores, so that a

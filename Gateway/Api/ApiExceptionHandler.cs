@@ -19,7 +19,15 @@ public sealed partial class ApiExceptionHandler(FailureClassifier failures, ILog
             return false;
         }
 
-        if (failures.IsPassing(exception))
+        if (exception is BadHttpRequestException unreadable)
+        {
+            // A body cut short, badly chunked, too slow or too large: the request's fault, not the system's.
+            LogUnreadable(httpContext.Request.Method, httpContext.Request.Path, unreadable.StatusCode);
+            await (unreadable.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? ApiProblems.Write(httpContext, ErrorCodes.PayloadTooLarge, "the body is too large")
+                : ApiProblems.Write(httpContext, ErrorCodes.ValidationFailed, "the request could not be read"));
+        }
+        else if (failures.IsPassing(exception))
         {
             LogPassing(httpContext.Request.Method, httpContext.Request.Path, exception.GetType().Name);
             await ApiProblems.Write(httpContext, ApiProblems.Unavailable, "the system cannot answer now; try again shortly", retryAfterSeconds: 1);
@@ -32,6 +40,9 @@ public sealed partial class ApiExceptionHandler(FailureClassifier failures, ILog
 
         return true;
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "HTTP {Method} {Path}: the request could not be read ({Status})")]
+    private partial void LogUnreadable(string method, string path, int status);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "HTTP {Method} {Path} failed for a passing fault: {Fault}")]
     private partial void LogPassing(string method, string path, string fault);

@@ -4,13 +4,13 @@ using System.Text;
 namespace Orleans.IoT.Gateway.Api;
 
 /// <summary>
-/// The <c>bucket</c> parameter of a telemetry read: a whole number of seconds from 1 s to 366 days, written as a number
+/// The <c>bucket</c> parameter of a telemetry read: a whole number of seconds from 1 s to 31 days, written as a number
 /// and a unit (<c>30s</c>, <c>5m</c>, <c>1h</c>, <c>1d</c>) or as an ISO 8601 duration of days, hours, minutes and
 /// seconds (<c>PT5M</c>, <c>PT1H30M</c>, <c>P1D</c>, <c>P1DT12H</c>). Answers give it in ISO 8601.
 /// </summary>
 public static class BucketWidths
 {
-    // Enough for 366 days in seconds; more digits than this is out of range anyway, and cannot overflow.
+    // Enough for 31 days in seconds; more digits than this is out of range anyway, and cannot overflow.
     private const int MaxDigits = 9;
 
     public static bool TryParse(string text, out TimeSpan width)

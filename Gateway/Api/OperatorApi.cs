@@ -103,7 +103,7 @@ public static class OperatorApi
         api.MapAlertRulesApi();
 
         // Any other path under the API answers unknown_route, and only to an operator: without a key, every path is 401.
-        api.MapFallback(() => ApiProblems.Problem(ErrorCodes.UnknownRoute, "no such endpoint: see /openapi/v1.json"))
+        api.MapFallback("{**path}", () => ApiProblems.Problem(ErrorCodes.UnknownRoute, "no such endpoint: see /openapi/v1.json"))
             .ExcludeFromDescription();
 
         endpoints.MapOpenApi("/openapi/{documentName}.json");

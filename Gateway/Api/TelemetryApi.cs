@@ -32,10 +32,10 @@ public static class TelemetryApi
             .WithSummary("One sensor's history over a time range, raw or in time buckets, cursor-paged")
             .WithDescription("Readings with `from` <= timestamp < `to` (RFC 3339 or Unix seconds; defaults: `to` now, `from` 24 h "
                 + $"before `to`), oldest first. Without `bucket`, the readings (`limit` 1-{SensorHistory.MaxReadings}, default "
-                + $"{SensorHistory.DefaultReadings}); with `bucket` (whole seconds from 1 s to 366 d: 30s, 5m, 1h, 1d or ISO 8601 "
+                + $"{SensorHistory.DefaultReadings}); with `bucket` (whole seconds from 1 s to 31 d: 30s, 5m, 1h, 1d or ISO 8601 "
                 + "such as PT5M), their min, max, avg and count per bucket, buckets aligned on 2000-01-01T00:00:00Z, empty ones left "
                 + $"out, a page spanning at most `limit` (1-{SensorHistory.MaxBuckets}, default {SensorHistory.DefaultBuckets}) bucket "
-                + "widths. `next_cursor` continues the walk (pass it alone, or with the same from, to and bucket); null when it is "
+                + "widths and at most 31 days. `next_cursor` continues the walk (pass it alone, or with the same from, to and bucket); null when it is "
                 + "done. A device or sensor without readings has an empty history.");
         return api;
     }
@@ -95,7 +95,8 @@ public static class TelemetryApi
         DateTimeOffset? next;
         if (width is { } bucketWidth)
         {
-            var page = await history.ReadBucketsAsync(range, bucketWidth, limit, cancellationToken);
+            var spanLimit = (int)Math.Max(1, SensorHistory.MaxBucketPageSpan.Ticks / bucketWidth.Ticks);
+            var page = await history.ReadBucketsAsync(range, bucketWidth, Math.Min(limit, spanLimit), cancellationToken);
             (buckets, next) = (page.Buckets, page.Next);
         }
         else

@@ -30,6 +30,8 @@ public sealed class ApiAuthTests(NodeFixture node)
         { "POST", "/api/v1/alerts/some-alert/acknowledge" },
         { "PUT", "/api/v1/alert-rules" },
         { "GET", "/api/v1/no-such-thing" },
+        { "GET", "/api/v1/x.json" },
+        { "PUT", "/api/v1/devices/dev.1" },
         { "GET", "/dashboard" },
     };
 

@@ -18,21 +18,27 @@ public sealed partial class ClusterDeviceOutbound(
     public ValueTask SendCommandAsync(string? gateway, CommandStatus command, CancellationToken cancellationToken) =>
         IsLocal(gateway)
             ? local!.SendCommandAsync(command, cancellationToken)
-            : SendAsync(gateway, command.DeviceId, command, static (g, m) => g.SendCommand(m));
+            : SendAsync(gateway, command.DeviceId, command, static (g, m) => g.SendCommand(m), static (l, m, t) => l.SendCommandAsync(m, t), cancellationToken);
 
     public ValueTask SendConfigAsync(string? gateway, ConfigStatus update, CancellationToken cancellationToken) =>
         IsLocal(gateway)
             ? local!.SendConfigAsync(update, cancellationToken)
-            : SendAsync(gateway, update.DeviceId, update, static (g, m) => g.SendConfig(m));
+            : SendAsync(gateway, update.DeviceId, update, static (g, m) => g.SendConfig(m), static (l, m, t) => l.SendConfigAsync(m, t), cancellationToken);
 
     public ValueTask SendFirmwareUpdateAsync(string? gateway, FirmwareStatus update, CancellationToken cancellationToken) =>
         IsLocal(gateway)
             ? local!.SendFirmwareUpdateAsync(update, cancellationToken)
-            : SendAsync(gateway, update.DeviceId, update, static (g, m) => g.SendFirmwareUpdate(m));
+            : SendAsync(gateway, update.DeviceId, update, static (g, m) => g.SendFirmwareUpdate(m), static (l, m, t) => l.SendFirmwareUpdateAsync(m, t), cancellationToken);
 
     private bool IsLocal(string? gateway) => local is not null && (gateway is null || gateway == local.Id);
 
-    private async ValueTask SendAsync<T>(string? gateway, string deviceId, T message, Func<IGatewayObserver, T, Task> send)
+    private async ValueTask SendAsync<T>(
+        string? gateway,
+        string deviceId,
+        T message,
+        Func<IGatewayObserver, T, Task> send,
+        Func<ILocalGateway, T, CancellationToken, ValueTask> sendLocally,
+        CancellationToken cancellationToken)
     {
         if (gateway is not null && await gateways.FindAsync(gateway) is { } observer)
         {
@@ -50,20 +56,12 @@ public sealed partial class ClusterDeviceOutbound(
 
         if (local is not null)
         {
-            await SendLocallyAsync(message);
+            await sendLocally(local, message, cancellationToken);
             return;
         }
 
         await Task.WhenAll(gateways.Gateways.Select(g => send(g.Observer, message))).WaitAsync(_timeout);
     }
-
-    private ValueTask SendLocallyAsync<T>(T message) => message switch
-    {
-        CommandStatus command => local!.SendCommandAsync(command, CancellationToken.None),
-        ConfigStatus update => local!.SendConfigAsync(update, CancellationToken.None),
-        FirmwareStatus update => local!.SendFirmwareUpdateAsync(update, CancellationToken.None),
-        _ => throw new ArgumentException($"no way to send a {typeof(T).Name} to a device", nameof(message)),
-    };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device {DeviceId}'s gateway {Gateway} is no longer in the directory; its message goes through the co-hosted gateway, or every gateway")]
     private partial void LogGatewayGone(string deviceId, string gateway);

@@ -178,17 +178,23 @@ public static class PostgresSchema
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InvalidCatalogName && builder.Database is { Length: > 0 } database)
         {
-            var admin = new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres" };
+            // Silos starting together would race to create it: CREATE DATABASE then fails with a unique violation or
+            // with template1 in use rather than with duplicate_database. One creates it at a time, under a session lock
+            // in the maintenance database (released with the connection: not pooled), and each looks again first.
+            var admin = new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres", Pooling = false };
             await using var connection = new NpgsqlConnection(admin.ConnectionString);
             await connection.OpenAsync(cancellationToken);
-            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database.Replace("\"", "\"\"")}\"", connection);
-            try
+            await using (var @lock = new NpgsqlCommand($"SELECT pg_advisory_lock({MigrationLockKey})", connection))
             {
-                await create.ExecuteNonQueryAsync(cancellationToken);
+                await @lock.ExecuteNonQueryAsync(cancellationToken);
             }
-            catch (PostgresException raced) when (raced.SqlState == PostgresErrorCodes.DuplicateDatabase)
+
+            await using var exists = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", connection);
+            exists.Parameters.Add(new NpgsqlParameter<string> { TypedValue = database });
+            if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken))!)
             {
-                // Another silo created it first.
+                await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database.Replace("\"", "\"\"")}\"", connection);
+                await create.ExecuteNonQueryAsync(cancellationToken);
             }
         }
     }

@@ -4,9 +4,11 @@
 #
 #   deploy/services.sh start    install what is missing, start both, print the settings to export
 #   deploy/services.sh stop     stop both and delete their data
+#   deploy/services.sh halt redis|postgres    stop one, keeping its data (`start` starts it again): for fault drills
 #
 # State lives in $ORLEANS_IOT_SERVICES_DIR (default /tmp/orleans-iot-services). Ports: REDIS_PORT (16379),
-# PG_PORT (15432). PostgreSQL comes from the machine's packages (/usr/lib/postgresql/<version>/bin); initdb
+# PG_PORT (15432). REDIS_APPENDONLY=yes keeps Redis' data in an append-only file
+# (fsync every second, and on a clean shutdown), so that a restarted Redis still holds it. PostgreSQL comes from the machine's packages (/usr/lib/postgresql/<version>/bin); initdb
 # refuses to run as root, so the cluster belongs to the postgres user.
 set -euo pipefail
 
@@ -14,6 +16,7 @@ dir=${ORLEANS_IOT_SERVICES_DIR:-/tmp/orleans-iot-services}
 redis_port=${REDIS_PORT:-16379}
 pg_port=${PG_PORT:-15432}
 pg_db=${PG_DATABASE:-orleans_iot}
+redis_appendonly=${REDIS_APPENDONLY:-no}
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -70,7 +73,7 @@ start() {
   chmod 755 "$dir"
 
   if ! redis-cli -p "$redis_port" ping >/dev/null 2>&1; then
-    redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no \
+    redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly "$redis_appendonly" --appendfsync everysec \
       --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --dir "$dir"
   fi
 
@@ -107,8 +110,17 @@ stop() {
   as_root rm -rf "$dir"
 }
 
+halt() {
+  case "${1:-}" in
+    redis) redis-cli -p "$redis_port" shutdown >/dev/null 2>&1 || true ;;
+    postgres) as_postgres "$(pg_bin)/pg_ctl" -D "$dir/pg" -m fast -w stop >/dev/null 2>&1 || true ;;
+    *) echo "usage: $0 halt redis|postgres" >&2; exit 2 ;;
+  esac
+}
+
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
-  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+  halt) halt "${2:-}" ;;
+  *) echo "usage: $0 start|stop|halt redis|postgres" >&2; exit 2 ;;
 esac

@@ -81,10 +81,14 @@ public class NodeFixture : IAsyncLifetime
     public Task<TestMqttClient> ConnectOperatorAsync() => ConnectAsync(OperatorName, OperatorKey);
 
     /// <summary>Registers a new device over MQTT as a provisioning client would; returns its id and token.</summary>
-    public async Task<(string DeviceId, string Token)> RegisterDeviceAsync(string? deviceId = null, string type = "sensor")
+    public Task<(string DeviceId, string Token)> RegisterDeviceAsync(string? deviceId = null, string type = "sensor") =>
+        RegisterDeviceAsync(MqttPort, deviceId, type);
+
+    /// <summary>Registers a new device over MQTT through the broker on <paramref name="mqttPort"/>; returns its id and token.</summary>
+    public static async Task<(string DeviceId, string Token)> RegisterDeviceAsync(int mqttPort, string? deviceId = null, string type = "sensor")
     {
         deviceId ??= $"dev-{Guid.NewGuid():N}";
-        await using var client = await ConnectAsync();
+        await using var client = await TestMqttClient.ConnectAsync(mqttPort);
         await client.SubscribeAsync($"iot/devices/{deviceId}/register/response");
         var ack = await client.PublishAsync($"iot/devices/register/{deviceId}", $$"""{"name":"Test device","type":"{{type}}"}""");
         Assert.True(ack.IsSuccess, $"registration was refused: {ack.ReasonCode} {ack.ReasonString}");

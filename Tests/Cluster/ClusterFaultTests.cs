@@ -1,0 +1,216 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Npgsql;
+using Orleans.IoT.Tests.Api;
+using Orleans.IoT.Tests.EndToEnd;
+using Xunit.Abstractions;
+
+namespace Orleans.IoT.Tests.Cluster;
+
+/// <summary>
+/// Faults of the multi-process cluster (deploy/cluster.sh: 2 silos, 2 gateways, Redis, PostgreSQL) under devices sending
+/// QoS 1 readings through both gateways. After each fault: every acknowledged reading is in PostgreSQL exactly once,
+/// every device is served again without anyone stepping in, is online, takes a command sent through either gateway,
+/// and goes offline when it disconnects. Each test leaves the cluster whole for the next.
+/// </summary>
+[Collection(ProcessClusterCollection.Name)]
+public sealed class ClusterFaultTests(ProcessClusterFixture cluster, ITestOutputHelper output)
+{
+    private const int DeviceCount = 16;
+
+    /// <summary>How long devices send before the fault, and how many readings each must have acknowledged after it.</summary>
+    private static readonly TimeSpan Steady = TimeSpan.FromSeconds(4);
+    private const int ReadingsAfterRecovery = 10;
+
+    /// <summary>How long the cluster has, once the fault is over, to serve every device again.</summary>
+    private static readonly TimeSpan Recovery = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public Task A_killed_silo() => SurviveAsync(async () =>
+    {
+        // The silo holding more of the devices' grains (placement may put them all on one).
+        var online = new[] { await cluster.DevicesOnlineInAsync(1), await cluster.DevicesOnlineInAsync(2) };
+        Assert.True(online.Sum() > 0, "neither silo holds a device's grain");
+        var victim = online[0] >= online[1] ? ProcessClusterFixture.Silo1 : ProcessClusterFixture.Silo2;
+        await cluster.KillAsync(victim);
+        // The survivor serves every device (the killed silo's grains activate again on it) before the silo comes back.
+        return async devices =>
+        {
+            await WaitUntilServedAsync(devices, $"after {victim} was killed, on the other silo alone");
+            await cluster.StartAsync(victim);
+        };
+    });
+
+    [Fact]
+    public Task A_killed_gateway() => SurviveAsync(async () =>
+    {
+        await cluster.KillAsync(ProcessClusterFixture.Gateway1);
+        return async devices =>
+        {
+            await WaitUntilServedAsync(devices, "after gateway-1 was killed, through gateway-2 alone");
+            Assert.All(devices, device => Assert.Equal(1, device.Gateway));
+            await cluster.StartAsync(ProcessClusterFixture.Gateway1);
+        };
+    },
+    devices => Assert.All(devices.Where((_, i) => i % 2 == 0), device => Assert.True(device.Connections >= 2, $"{device.DeviceId} never lost gateway-1")));
+
+    [Fact]
+    public Task A_restarted_Redis() => SurviveAsync(async () =>
+    {
+        await cluster.HaltAsync(ProcessClusterFixture.Redis);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        await cluster.StartAsync(ProcessClusterFixture.Redis);
+        return _ => Task.CompletedTask;
+    });
+
+    [Fact]
+    public Task PostgreSQL_stopped_for_30_seconds() => SurviveAsync(async () =>
+    {
+        await cluster.HaltAsync(ProcessClusterFixture.Postgres);
+        await Task.Delay(TimeSpan.FromSeconds(30));
+        await cluster.StartAsync(ProcessClusterFixture.Postgres);
+        return _ => Task.CompletedTask;
+    },
+    // The outage held readings back, unacknowledged, for most of its length.
+    devices => Assert.Contains(devices, device => device.LongestWait >= TimeSpan.FromSeconds(20)));
+
+    /// <summary>
+    /// Registers devices (half through each gateway), lets them send, runs <paramref name="fault"/> (which returns what
+    /// to do once the fault is over, before the cluster is checked), then checks the cluster's promises, and
+    /// <paramref name="faultSeen"/> that the fault did touch the devices.
+    /// </summary>
+    private async Task SurviveAsync(
+        Func<Task<Func<IReadOnlyList<ResendingDevice>, Task>>> fault, Action<IReadOnlyList<ResendingDevice>>? faultSeen = null)
+    {
+        var ports = cluster.GatewayMqttPorts;
+        var registered = await Task.WhenAll(Enumerable.Range(0, DeviceCount).Select(i =>
+            NodeFixture.RegisterDeviceAsync(ports[i % 2], $"fault-{Guid.NewGuid():N}")));
+        var devices = registered.Select((d, i) => new ResendingDevice(d.DeviceId, d.Token, ports, i % 2)).ToList();
+        using var stop = new CancellationTokenSource();
+        var sending = devices.Select(d => Task.Run(() => d.RunAsync(stop.Token))).ToArray();
+        try
+        {
+            await Task.Delay(Steady);
+            var afterFault = await fault();
+            await afterFault(devices);
+            await WaitUntilServedAsync(devices, "after the fault");
+            await AssertOnlineAsync(devices);
+            await AssertCommandableAsync(devices);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Task.WhenAll(sending).WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        output.WriteLine(string.Join('\n', devices.Select(d =>
+            $"{d.DeviceId}: {d.Acknowledged.Count} acknowledged, {d.Refusals} refused, {d.Connections} connections, longest wait {d.LongestWait.TotalSeconds:0.0} s")));
+        faultSeen?.Invoke(devices);
+        AssertEveryAcknowledgedReadingStoredOnce(devices);
+        foreach (var device in devices)
+        {
+            await device.DisposeAsync();
+        }
+
+        await AssertOfflineAsync(devices);
+    }
+
+    /// <summary>Waits until every device has had <see cref="ReadingsAfterRecovery"/> readings acknowledged from now on.</summary>
+    private async Task WaitUntilServedAsync(IReadOnlyList<ResendingDevice> devices, string when)
+    {
+        var counts = devices.ToDictionary(d => d, d => d.Acknowledged.Count);
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var behind = devices.Where(d => d.Acknowledged.Count < counts[d] + ReadingsAfterRecovery).ToList();
+            if (behind.Count == 0)
+            {
+                return;
+            }
+
+            Assert.True(clock.Elapsed < Recovery,
+                $"{behind.Count} of {devices.Count} devices not served again {when} within {Recovery.TotalSeconds} s: " +
+                string.Join('\n', behind.Select(d => $"{d.DeviceId} (gateway {d.Gateway + 1}, {d.Connections} connections): {d.RecentProblems}")) +
+                $"\n{cluster.LogTails()}");
+            await Task.Delay(250);
+        }
+    }
+
+    private async Task AssertOnlineAsync(IReadOnlyList<ResendingDevice> devices)
+    {
+        using var api = new ApiClient(cluster.ApiPort(1), ProcessClusterFixture.OperatorKey);
+        foreach (var device in devices)
+        {
+            Assert.Equal("online", (await api.GetJsonAsync($"/api/v1/devices/{device.DeviceId}")).GetProperty("status").GetString());
+        }
+    }
+
+    /// <summary>One command to each device, half through each gateway's API: each reaches its device wherever it is connected.</summary>
+    private async Task AssertCommandableAsync(IReadOnlyList<ResendingDevice> devices)
+    {
+        using var api1 = new ApiClient(cluster.ApiPort(1), ProcessClusterFixture.OperatorKey);
+        using var api2 = new ApiClient(cluster.ApiPort(2), ProcessClusterFixture.OperatorKey);
+        var commandId = $"after-fault-{Guid.NewGuid():N}";
+        for (var i = 0; i < devices.Count; i++)
+        {
+            using var created = await (i % 2 == 0 ? api1 : api2).PostJsonAsync(
+                $"/api/v1/devices/{devices[i].DeviceId}/commands", $$"""{"command":"ping","command_id":"{{commandId}}","ttl_seconds":60}""");
+            Assert.True(created.IsSuccessStatusCode, $"command to {devices[i].DeviceId}: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
+        }
+
+        var deadline = Stopwatch.StartNew();
+        while (devices.Any(d => !d.CommandsReceived.Contains(commandId)))
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(20),
+                "commands not received by: " + string.Join(", ", devices.Where(d => !d.CommandsReceived.Contains(commandId)).Select(d => $"{d.DeviceId} (gateway {d.Gateway + 1})")));
+            await Task.Delay(100);
+        }
+    }
+
+    private async Task AssertOfflineAsync(IReadOnlyList<ResendingDevice> devices)
+    {
+        using var api = new ApiClient(cluster.ApiPort(2), ProcessClusterFixture.OperatorKey);
+        var deadline = Stopwatch.StartNew();
+        foreach (var device in devices)
+        {
+            while (true)
+            {
+                var status = (await api.GetJsonAsync($"/api/v1/devices/{device.DeviceId}")).GetProperty("status").GetString();
+                if (status == "offline")
+                {
+                    break;
+                }
+
+                Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(20), $"{device.DeviceId} is still {status} after it disconnected");
+                await Task.Delay(200);
+            }
+        }
+    }
+
+    private void AssertEveryAcknowledgedReadingStoredOnce(IReadOnlyList<ResendingDevice> devices)
+    {
+        using var connection = cluster.OpenDatabase();
+        using var command = new NpgsqlCommand(
+            "SELECT device_id, extract(epoch FROM ts)::bigint, count(*) FROM sensor_readings WHERE device_id = ANY($1) GROUP BY 1, 2",
+            connection);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = devices.Select(d => d.DeviceId).ToArray() });
+        var stored = devices.ToDictionary(d => d.DeviceId, _ => new Dictionary<long, long>());
+        using (var rows = command.ExecuteReader())
+        {
+            while (rows.Read())
+            {
+                stored[rows.GetString(0)][rows.GetInt64(1)] = rows.GetInt64(2);
+            }
+        }
+
+        foreach (var device in devices)
+        {
+            var rows = stored[device.DeviceId];
+            var missing = device.Acknowledged.Where(timestamp => !rows.ContainsKey(timestamp)).ToList();
+            Assert.True(missing.Count == 0, $"{device.DeviceId}: {missing.Count} acknowledged readings not stored, e.g. {string.Join(", ", missing.Take(5))}");
+            Assert.All(rows, row => Assert.True(row.Value == 1, $"{device.DeviceId}: reading {row.Key} stored {row.Value} times"));
+            Assert.All(rows.Keys, timestamp => Assert.InRange(timestamp, ResendingDevice.FirstTimestamp, device.LastSent));
+            Assert.True(device.Acknowledged.Count > ReadingsAfterRecovery, $"{device.DeviceId} had only {device.Acknowledged.Count} readings acknowledged");
+        }
+    }
+}

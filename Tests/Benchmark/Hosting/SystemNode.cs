@@ -112,24 +112,9 @@ public sealed class SystemNode : IIngestSystem
 
         var process = ChildProcess.Start("node", "dotnet", arguments);
         var node = new SystemNode(process, externalBroker?.Port ?? mqttPort, siloPort, operatorKey, "node settings: " + Printable(settings));
-        try
-        {
-            if (externalBroker is null)
-            {
-                await process.WaitForPortAsync(mqttPort, TimeSpan.FromSeconds(60));
-            }
-            else
-            {
-                await WaitUntilReadyAsync(process, httpPort, TimeSpan.FromSeconds(60));
-            }
-        }
-        catch
-        {
-            await node.DisposeAsync();
-            throw;
-        }
-
-        return node;
+        return await UpOrStoppedAsync(node, () => externalBroker is null
+            ? process.WaitForPortAsync(mqttPort, TimeSpan.FromSeconds(60))
+            : WaitUntilReadyAsync(process, httpPort, TimeSpan.FromSeconds(60)));
     }
 
     /// <summary>Starts a standalone gateway (GatewayHost, built in Release) of the durable profile's cluster <paramref name="runId"/>, once it is ready.</summary>
@@ -147,17 +132,7 @@ public sealed class SystemNode : IIngestSystem
         var settings = Settings(options, runId, extra, Role.Gateway);
         var process = ChildProcess.Start(name, "dotnet", [dll, .. settings, .. GatewayEndpoints(mqttPort, httpPort, operatorKey)]);
         var gateway = new SystemNode(process, mqttPort, 0, operatorKey, "gateway settings: " + Printable(settings));
-        try
-        {
-            await WaitUntilReadyAsync(process, httpPort, TimeSpan.FromSeconds(60));
-        }
-        catch
-        {
-            await gateway.DisposeAsync();
-            throw;
-        }
-
-        return gateway;
+        return await UpOrStoppedAsync(gateway, () => WaitUntilReadyAsync(process, httpPort, TimeSpan.FromSeconds(60)));
     }
 
     /// <summary>Starts a silo without a gateway (<c>Gateway:CoHosted=false</c>) of the cluster <paramref name="runId"/>, once it is ready.</summary>
@@ -166,17 +141,7 @@ public sealed class SystemNode : IIngestSystem
         var httpPort = FreePort();
         var process = ChildProcess.Start(
             name, "dotnet", [SiloDll(options), .. Settings(options, runId, extra, Role.Silo), .. SiloPorts(FreePort()), $"--Urls=http://127.0.0.1:{httpPort}"]);
-        try
-        {
-            await WaitUntilReadyAsync(process, httpPort, TimeSpan.FromSeconds(60));
-        }
-        catch
-        {
-            await process.DisposeAsync();
-            throw;
-        }
-
-        return process;
+        return await UpOrStoppedAsync(process, () => WaitUntilReadyAsync(process, httpPort, TimeSpan.FromSeconds(60)));
     }
 
     public TimeSpan CpuTime() => Process.CpuTime();
@@ -189,6 +154,23 @@ public sealed class SystemNode : IIngestSystem
         return File.Exists(dll)
             ? dll
             : throw new FileNotFoundException($"the node is not built at {dll}: run 'dotnet build -c Release Silo' (deploy/bench.sh does)");
+    }
+
+    /// <summary>Returns <paramref name="started"/> once <paramref name="up"/> completes; stops it when that fails.</summary>
+    private static async Task<T> UpOrStoppedAsync<T>(T started, Func<Task> up)
+        where T : IAsyncDisposable
+    {
+        try
+        {
+            await up();
+        }
+        catch
+        {
+            await started.DisposeAsync();
+            throw;
+        }
+
+        return started;
     }
 
     private static string[] SiloPorts(int siloPort) => [$"--Orleans:SiloPort={siloPort}", $"--Orleans:GatewayPort={FreePort()}"];

@@ -9,10 +9,11 @@ using Orleans.IoT.Silo;
 namespace Orleans.IoT.Tests.Deploy;
 
 /// <summary>
-/// The configuration keys the code reads, found by reflection: each options class's <c>Section</c> and the properties
-/// the configuration binder can set under it (nested classes, dictionaries by any key, lists by index).
+/// The configuration keys a host reads, found by reflection: each options class's <c>Section</c> in the assemblies
+/// the host binds from, and the properties the configuration binder can set under it (nested classes, dictionaries by
+/// any key, lists by index).
 /// </summary>
-public static class ConfigurationKeys
+public sealed class ConfigurationKeys
 {
     /// <summary>The host's shutdown timeout, which bounds the drain (HostOptions reads it from the app's configuration).</summary>
     public const string ShutdownTimeoutSeconds = "shutdownTimeoutSeconds";
@@ -30,24 +31,34 @@ public static class ConfigurationKeys
         KubernetesHostingOptions.ServiceIdEnvironmentVariable,
     ];
 
-    // Bound from a section named in IoTNode rather than by a Section constant of its own.
-    private static readonly (string Section, Type Options)[] SectionsWithoutConstant =
-    [
-        ("Orleans:Membership", typeof(ClusterMembershipOptions)),
-    ];
-
-    public static IReadOnlyList<(string Section, Type Options)> Sections { get; } =
-        new[] { typeof(IoTNode).Assembly, typeof(MqttOptions).Assembly, typeof(PresenceOptions).Assembly }
+    private ConfigurationKeys(IEnumerable<Assembly> assemblies, IEnumerable<(string Section, Type Options)> sectionsWithoutConstant)
+    {
+        Sections = assemblies
             .SelectMany(a => a.GetExportedTypes())
             .Where(t => t is { IsClass: true, IsAbstract: false })
             .Select(t => (Type: t, Field: t.GetField("Section", BindingFlags.Public | BindingFlags.Static)))
             .Where(f => f.Field is { IsLiteral: true } && f.Field.FieldType == typeof(string))
             .Select(f => ((string)f.Field!.GetRawConstantValue()!, f.Type))
-            .Concat(SectionsWithoutConstant)
+            .Concat(sectionsWithoutConstant)
             .ToList();
+    }
 
-    /// <summary>Whether <paramref name="key"/> (<c>Mqtt:Port</c>, <c>Auth:Operators:alice</c>) is a setting the code binds.</summary>
-    public static bool Binds(string key)
+    /// <summary>The silo (Silo/, IoTNode): its own options, the co-hosted gateway's and the grains'.</summary>
+    public static ConfigurationKeys Silo { get; } = new(
+        [typeof(IoTNode).Assembly, typeof(MqttOptions).Assembly, typeof(PresenceOptions).Assembly],
+        // Bound from a section named in IoTNode rather than by a Section constant of its own.
+        [("Orleans:Membership", typeof(ClusterMembershipOptions))]);
+
+    /// <summary>The standalone gateway (GatewayHost/, GatewayNode): its cluster client options and the gateway's; no grain's or silo's.</summary>
+    public static ConfigurationKeys GatewayHost => Gateway.Value;
+
+    // Loaded when first asked for: a test of the silo's keys does not need the gateway built.
+    private static readonly Lazy<ConfigurationKeys> Gateway = new(() => new([GatewayHostAssembly.Value, typeof(MqttOptions).Assembly], []));
+
+    public IReadOnlyList<(string Section, Type Options)> Sections { get; }
+
+    /// <summary>Whether <paramref name="key"/> (<c>Mqtt:Port</c>, <c>Auth:Operators:alice</c>) is a setting this host binds.</summary>
+    public bool Binds(string key)
     {
         if (HostKeys.Contains(key, StringComparer.OrdinalIgnoreCase))
         {

@@ -28,10 +28,12 @@ public sealed partial class ContainerFileTests
         Assert.Contains("USER $APP_UID", dockerfile, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void The_silo_image_copies_every_project_it_builds_and_runs_its_assembly()
+    [Theory]
+    [InlineData("silo.Dockerfile")]
+    [InlineData("gateway.Dockerfile")]
+    public void Each_image_copies_every_project_it_builds_and_runs_its_assembly(string file)
     {
-        var dockerfile = File.ReadAllText(Path.Combine(Root, "deploy", "docker", "silo.Dockerfile"));
+        var dockerfile = File.ReadAllText(Path.Combine(Root, "deploy", "docker", file));
         var project = Publish().Match(dockerfile).Groups[1].Value;
         var copied = Copy().Matches(dockerfile).Select(m => m.Groups[1].Value).ToHashSet();
 

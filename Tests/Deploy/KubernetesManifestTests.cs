@@ -33,15 +33,17 @@ public sealed class KubernetesManifestTests
     }
 
     [Fact]
-    public void Every_environment_variable_of_the_nodes_names_a_key_the_code_binds()
+    public void Every_environment_variable_of_the_nodes_names_a_key_its_host_binds()
     {
-        foreach (var container in NodeContainers())
+        Assert.Equal(KubernetesManifests.NodeDeployments.Order(), NodeHosts().Select(h => h.Deployment).Order());
+        foreach (var (deployment, keys) in NodeHosts())
         {
+            var container = Container(deployment);
             foreach (var name in _manifests.EnvironmentOf(container).Keys)
             {
                 Assert.True(
-                    ConfigurationKeys.KubernetesHostingVariables.Contains(name) || ConfigurationKeys.Binds(ConfigurationKeys.KeyOf(name)),
-                    $"{container.Name}: {name} is no configuration key an options class binds");
+                    ConfigurationKeys.KubernetesHostingVariables.Contains(name) || keys.Binds(ConfigurationKeys.KeyOf(name)),
+                    $"{container.Name}: {name} is no configuration key an options class of its host binds");
             }
         }
     }
@@ -49,15 +51,37 @@ public sealed class KubernetesManifestTests
     [Fact]
     public void The_key_check_tells_bound_keys_from_unknown_ones()
     {
-        Assert.True(ConfigurationKeys.Binds("Mqtt:Port"));
-        Assert.True(ConfigurationKeys.Binds("mqtt:tls:certificatePath"));
-        Assert.True(ConfigurationKeys.Binds("Auth:Operators:alice"));
-        Assert.True(ConfigurationKeys.Binds("Orleans:Membership:ProbeTimeout"));
-        Assert.True(ConfigurationKeys.Binds("Urls"));
-        Assert.False(ConfigurationKeys.Binds("Mqtt:Prot"));
-        Assert.False(ConfigurationKeys.Binds("Mqtt:Tls"));
-        Assert.False(ConfigurationKeys.Binds("Auth:OpenRegistration"));
-        Assert.False(ConfigurationKeys.Binds("Orleans"));
+        var silo = ConfigurationKeys.Silo;
+        Assert.True(silo.Binds("Mqtt:Port"));
+        Assert.True(silo.Binds("mqtt:tls:certificatePath"));
+        Assert.True(silo.Binds("Auth:Operators:alice"));
+        Assert.True(silo.Binds("Orleans:Membership:ProbeTimeout"));
+        Assert.True(silo.Binds("Urls"));
+        Assert.True(silo.Binds("Storage:Provider"));
+        Assert.False(silo.Binds("Mqtt:Prot"));
+        Assert.False(silo.Binds("Mqtt:Tls"));
+        Assert.False(silo.Binds("Auth:OpenRegistration"));
+        Assert.False(silo.Binds("Orleans"));
+        Assert.False(silo.Binds("Orleans:ConnectRetrySeconds"));
+    }
+
+    [Fact]
+    public void The_key_check_of_the_standalone_gateway_knows_its_own_keys_and_not_the_silos()
+    {
+        var gateway = ConfigurationKeys.GatewayHost;
+        Assert.True(gateway.Binds("Orleans:Clustering"));
+        Assert.True(gateway.Binds("Orleans:ConnectRetrySeconds"));
+        Assert.True(gateway.Binds("Mqtt:Port"));
+        Assert.True(gateway.Binds("Auth:Operators:alice"));
+        Assert.True(gateway.Binds("Redis:ConnectionString"));
+        Assert.True(gateway.Binds("Gateway:Id"));
+        Assert.True(gateway.Binds(ConfigurationKeys.ShutdownTimeoutSeconds));
+        Assert.False(gateway.Binds("Orleans:SiloPort"));
+        Assert.False(gateway.Binds("Orleans:Membership:ProbeTimeout"));
+        Assert.False(gateway.Binds("Storage:Provider"));
+        Assert.False(gateway.Binds("History:Provider"));
+        Assert.False(gateway.Binds("Postgres:ConnectionString"));
+        Assert.False(gateway.Binds("Gateway:CoHosted"));
     }
 
     [Fact]
@@ -113,16 +137,16 @@ public sealed class KubernetesManifestTests
     }
 
     [Fact]
-    public async Task Probes_ask_the_health_endpoints_the_node_maps_on_its_http_port()
+    public async Task Probes_ask_the_health_endpoints_each_host_maps_on_its_http_port()
     {
-        await using var app = await IoTNode.BuildAsync([]);
-        var routes = ((IEndpointRouteBuilder)app).DataSources
-            .SelectMany(s => s.Endpoints).OfType<RouteEndpoint>()
-            .Select(e => "/" + e.RoutePattern.RawText!.TrimStart('/'))
-            .ToHashSet();
+        await using var silo = await IoTNode.BuildAsync([]);
+        await using var gateway = await GatewayHostAssembly.BuildAppAsync();
+        var routesOf = new Dictionary<string, HashSet<string>> { [Silo] = Routes(silo), [Gateway] = Routes(gateway) };
 
-        foreach (var container in NodeContainers())
+        foreach (var name in KubernetesManifests.NodeDeployments)
         {
+            var container = Container(name);
+            var routes = routesOf[name];
             foreach (var (kind, probe, path) in new[]
                      {
                          ("startup", container.StartupProbe, "/health/live"),
@@ -132,7 +156,7 @@ public sealed class KubernetesManifestTests
             {
                 Assert.True(probe?.HttpGet is not null, $"{container.Name} has no HTTP {kind} probe");
                 Assert.Equal(path, probe.HttpGet.Path);
-                Assert.Contains(path, routes);
+                Assert.True(routes.Contains(path), $"{container.Name}'s {kind} probe asks {path}, which its host does not map");
                 Assert.Equal("http", probe.HttpGet.Port.Value);
             }
 
@@ -179,6 +203,18 @@ public sealed class KubernetesManifestTests
         var gateway = _manifests.Deployment(Gateway).Spec.Template;
         Assert.DoesNotContain(gateway.Metadata.Labels.Keys, k => k.StartsWith("orleans/", StringComparison.Ordinal));
         Assert.Equal(false, gateway.Spec.AutomountServiceAccountToken);
+    }
+
+    [Fact]
+    public void Gateway_pods_join_the_silos_cluster_as_its_clients()
+    {
+        var silo = _manifests.EnvironmentOf(Container(Silo));
+        var gateway = _manifests.EnvironmentOf(Container(Gateway));
+
+        Assert.Equal(silo["Orleans__Clustering"].Value, gateway["Orleans__Clustering"].Value);
+        Assert.Equal(silo["Orleans__ClusterId"].Value, gateway["Orleans__ClusterId"].Value);
+        Assert.Equal(silo["Orleans__ServiceId"].Value, gateway["Orleans__ServiceId"].Value);
+        Assert.Equal(silo["Redis__ConnectionString"], gateway["Redis__ConnectionString"]);
     }
 
     [Fact]
@@ -247,6 +283,16 @@ public sealed class KubernetesManifestTests
     }
 
     private IEnumerable<V1Container> NodeContainers() => KubernetesManifests.NodeDeployments.Select(Container);
+
+    /// <summary>Each node Deployment with the keys of the host its image runs (deploy/docker).</summary>
+    private static IEnumerable<(string Deployment, ConfigurationKeys Keys)> NodeHosts() =>
+        [(Silo, ConfigurationKeys.Silo), (Gateway, ConfigurationKeys.GatewayHost)];
+
+    private static HashSet<string> Routes(IEndpointRouteBuilder app) =>
+        app.DataSources
+            .SelectMany(s => s.Endpoints).OfType<RouteEndpoint>()
+            .Select(e => "/" + e.RoutePattern.RawText!.TrimStart('/'))
+            .ToHashSet();
 
     private V1Container Container(string deployment) => Assert.Single(_manifests.Deployment(deployment).Spec.Template.Spec.Containers);
 

@@ -36,7 +36,11 @@ public sealed class NodeProcess : IAsyncDisposable
     /// Starts the built standalone gateway (the GatewayHost project's output in the same configuration as the tests) with
     /// <paramref name="arguments"/>, on free ports.
     /// </summary>
-    public static Task<NodeProcess> StartGatewayAsync(IEnumerable<string> arguments)
+    public static Task<NodeProcess> StartGatewayAsync(IEnumerable<string> arguments) =>
+        StartAsync("GatewayHost", GatewayHostAssemblyPath(), arguments);
+
+    /// <summary>The built standalone gateway's assembly, in the same configuration as the tests; fails naming it when it is not built.</summary>
+    public static string GatewayHostAssemblyPath()
     {
         // .../Tests/bin/<configuration>/<framework>/ beside .../GatewayHost/bin/<configuration>/<framework>/
         var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
@@ -46,7 +50,7 @@ public sealed class NodeProcess : IAsyncDisposable
             throw new InvalidOperationException($"the standalone gateway is not built: no {assembly} (build Orleans.IoT.sln)");
         }
 
-        return StartAsync("GatewayHost", assembly, arguments);
+        return assembly;
     }
 
     private static async Task<NodeProcess> StartAsync(string project, string assembly, IEnumerable<string> arguments)

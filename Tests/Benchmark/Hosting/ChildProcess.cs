@@ -19,6 +19,8 @@ public sealed class ChildProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
+    public bool HasExited => _process.HasExited;
+
     /// <summary>The runtime switch the load generator sets for itself and keeps from its children.</summary>
     public const string InlineSocketCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 

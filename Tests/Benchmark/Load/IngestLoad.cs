@@ -3,11 +3,12 @@ using System.Net;
 
 namespace Orleans.IoT.Benchmark.Load;
 
-/// <summary>Drives N simulated devices against one broker endpoint and gathers what they saw.</summary>
+/// <summary>Drives N simulated devices against one broker endpoint or several and gathers what they saw.</summary>
 public static class IngestLoad
 {
+    /// <summary>Runs the devices against <paramref name="servers"/>, spread over them in turn (device i connects to server i mod n).</summary>
     public static async Task<IngestResult> RunAsync(
-        IPEndPoint server,
+        IReadOnlyList<IPEndPoint> servers,
         IReadOnlyList<(string DeviceId, string? Token)> devices,
         BenchmarkOptions options,
         Func<TimeSpan> serverCpu,
@@ -16,8 +17,9 @@ public static class IngestLoad
     {
         var connections = new List<LoadConnection>(devices.Count);
         var failures = new Dictionary<string, int>();
-        await Parallel.ForEachAsync(devices, new ParallelOptions { MaxDegreeOfParallelism = 100 }, async (device, ct) =>
+        await Parallel.ForEachAsync(devices.Select((device, index) => (device, Server: servers[index % servers.Count])), new ParallelOptions { MaxDegreeOfParallelism = 100 }, async (next, ct) =>
         {
+            var (device, server) = next;
             var (connection, error) = await LoadConnection.OpenAsync(server, SourceAddress(connections.Count), device.DeviceId, device.DeviceId, device.Token ?? "x", ct);
             if (tokenInPayload && device.Token is not null)
             {

@@ -45,7 +45,7 @@ public sealed class ExternalIngestScenario : IScenario
             report.Note(Name, "node settings: " + string.Join(' ', SystemNode.Settings(options, runId, []).Where(s => !s.Contains("ConnectionString", StringComparison.Ordinal))) + " --Mqtt:Mode=External");
             var tokens = await node.RegisterAsync(deviceIds, TimeSpan.FromMinutes(5));
             var load = await IngestLoad.RunAsync(
-                node.MqttEndPoint,
+                [node.MqttEndPoint],
                 deviceIds.Select(id => (id, (string?)tokens[id].Token)).ToList(),
                 options,
                 () => node.Process.CpuTime() + broker.CpuTime(),
@@ -80,7 +80,7 @@ public sealed class ExternalIngestScenario : IScenario
         var (broker, port) = await MosquittoProcess.StartAsync();
         await using (broker)
         {
-            var result = await IngestLoad.RunAsync(new(IPAddress.Loopback, port), deviceIds.Select(id => (id, (string?)null)).ToList(), options, broker.CpuTime);
+            var result = await IngestLoad.RunAsync([new(IPAddress.Loopback, port)], deviceIds.Select(id => (id, (string?)null)).ToList(), options, broker.CpuTime);
             report.Add(Name, $"{side}_acked_per_second", result.AcknowledgedPerSecond, "msg/s");
             report.Add(Name, $"{side}_server_cpu_cores", result.ServerCpu.TotalSeconds / result.Seconds, "cores");
             return result.AcknowledgedPerSecond;

@@ -8,14 +8,42 @@ namespace Orleans.IoT.Benchmark.Scenarios;
 /// QoS 1 sensor ingest: N devices, each on its own connection with K readings in flight, against a bare MQTTnet
 /// broker (the reference), then the system, then the bare broker again; the ratio of the system to the mean of the
 /// two reference runs is the headline. Running the reference on both sides of the system cancels most of the drift
-/// of a shared machine, which moves absolute figures by ±15 % within minutes.
+/// of a shared machine, which moves absolute figures by ±15 % within minutes. The system is one node
+/// (<see cref="OneNode"/>) or a cluster of silos and standalone gateways (<see cref="Cluster"/>).
 /// </summary>
 public sealed class IngestScenario : IScenario
 {
-    public string Name => "ingest";
+    private readonly Func<BenchmarkOptions, string, Task<IIngestSystem>> _startSystem;
+    private readonly bool _needsDurable;
+
+    private IngestScenario(string name, Func<BenchmarkOptions, string, Task<IIngestSystem>> startSystem, bool needsDurable)
+    {
+        Name = name;
+        _startSystem = startSystem;
+        _needsDurable = needsDurable;
+    }
+
+    public string Name { get; }
+
+    /// <summary><c>ingest</c>: the node, a silo with the gateway co-hosted, in one process.</summary>
+    public static IngestScenario OneNode() =>
+        new("ingest", async (options, runId) => await SystemNode.StartAsync(options, runId, []), needsDurable: false);
+
+    /// <summary>
+    /// <c>ingest-cluster</c>: 2 silos (<c>Gateway:CoHosted=false</c>) and 2 standalone gateways, each its own process,
+    /// the devices split between the gateways; the system's CPU is the four processes' together.
+    /// </summary>
+    public static IngestScenario Cluster() =>
+        new("ingest-cluster", async (options, runId) => await SystemCluster.StartAsync(options, runId, silos: 2, gateways: 2), needsDurable: true);
 
     public async Task RunAsync(BenchmarkOptions options, Report report)
     {
+        if (_needsDurable && !options.Durable)
+        {
+            report.Add(Name, "skipped", "needs the durable profile: the silos cluster on Redis");
+            return;
+        }
+
         var runId = RunIds.New();
         var deviceIds = Enumerable.Range(0, options.Connections).Select(i => $"{runId}-{i}").ToList();
         report.Add(Name, "profile", options.Profile);
@@ -26,13 +54,13 @@ public sealed class IngestScenario : IScenario
         var bare = await RunBareAsync(options, deviceIds, report, "bare");
 
         IngestResult system;
-        await using (var node = await SystemNode.StartAsync(options, runId, []))
+        await using (var target = await _startSystem(options, runId))
         {
-            report.Note(Name, "node settings: " + string.Join(' ', SystemNode.Settings(options, runId, []).Where(s => !s.Contains("ConnectionString", StringComparison.Ordinal))));
-            var tokens = await node.RegisterAsync(deviceIds, TimeSpan.FromMinutes(5));
-            system = await IngestLoad.RunAsync(node.MqttEndPoint, deviceIds.Select(id => (id, (string?)tokens[id].Token)).ToList(), options, node.Process.CpuTime);
+            report.Note(Name, target.Description);
+            var tokens = await target.RegisterAsync(deviceIds, TimeSpan.FromMinutes(5));
+            system = await IngestLoad.RunAsync(target.DeviceEndPoints, deviceIds.Select(id => (id, (string?)tokens[id].Token)).ToList(), options, target.CpuTime);
             Print(report, "system", system);
-            report.Add(Name, "system_peak_memory_mb", node.Process.PeakMemoryBytes() / 1048576.0, "MiB");
+            report.Add(Name, "system_peak_memory_mb", target.PeakMemoryBytes() / 1048576.0, "MiB");
         }
 
         var bareAgain = await RunBareAsync(options, deviceIds, report, "bare_again");
@@ -60,7 +88,7 @@ public sealed class IngestScenario : IScenario
         var port = SystemNode.FreePort();
         await using var broker = ChildProcess.Start("bare broker", "dotnet", [typeof(IngestScenario).Assembly.Location, "bare-broker", "--port", port.ToString()]);
         await broker.WaitForPortAsync(port, TimeSpan.FromSeconds(30));
-        var result = await IngestLoad.RunAsync(new(System.Net.IPAddress.Loopback, port), deviceIds.Select(id => (id, (string?)null)).ToList(), options, broker.CpuTime);
+        var result = await IngestLoad.RunAsync([new(System.Net.IPAddress.Loopback, port)], deviceIds.Select(id => (id, (string?)null)).ToList(), options, broker.CpuTime);
         Print(report, side, result);
         report.Add(Name, $"{side}_peak_memory_mb", broker.PeakMemoryBytes() / 1048576.0, "MiB");
         return result;

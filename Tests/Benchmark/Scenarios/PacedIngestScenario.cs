@@ -23,7 +23,7 @@ public sealed class PacedIngestScenario : IScenario
         await using var node = await SystemNode.StartAsync(options, runId, []);
         var tokens = await node.RegisterAsync(deviceIds, TimeSpan.FromMinutes(5));
         var result = await IngestLoad.RunAsync(
-            node.MqttEndPoint, deviceIds.Select(id => (id, (string?)tokens[id].Token)).ToList(), options, node.Process.CpuTime, options.Rate);
+            [node.MqttEndPoint], deviceIds.Select(id => (id, (string?)tokens[id].Token)).ToList(), options, node.Process.CpuTime, options.Rate);
 
         report.Add(Name, "acked_per_second", result.AcknowledgedPerSecond, "msg/s");
         report.AddLatency(Name, string.Empty, result.Latency);

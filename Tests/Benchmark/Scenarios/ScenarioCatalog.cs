@@ -5,7 +5,8 @@ public static class ScenarioCatalog
 {
     public static IReadOnlyList<IScenario> All { get; } =
     [
-        new IngestScenario(),
+        IngestScenario.OneNode(),
+        IngestScenario.Cluster(),
         new ExternalIngestScenario(),
         new PacedIngestScenario(),
         new CommandScenario(),

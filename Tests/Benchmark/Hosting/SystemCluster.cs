@@ -29,17 +29,12 @@ public sealed class SystemCluster : IIngestSystem
     /// </summary>
     public static async Task<SystemCluster> StartAsync(BenchmarkOptions options, string runId, int silos, int gateways)
     {
-        // The first silo alone: on a fresh PostgreSQL, silos starting together race to create the database, and
-        // CREATE DATABASE's loser may fail with 23505 (pg_database_datname_index), which the schema's start-up does not
-        // take for "another silo created it". The others then all at once: a gateway retries until a silo answers.
+        // All at once, as a rollout starts them: a gateway retries until a silo answers.
         string[] gatewaySettings = ["--Orleans:ConnectRetrySeconds=1"];
-        var siloStarts = new List<Task<ChildProcess>> { SystemNode.StartSiloAsync(options, runId, "silo 1", []) };
-        var gatewayStarts = new List<Task<SystemNode>>();
+        var siloStarts = Enumerable.Range(1, silos).Select(i => SystemNode.StartSiloAsync(options, runId, $"silo {i}", [])).ToList();
+        var gatewayStarts = Enumerable.Range(1, gateways).Select(i => SystemNode.StartGatewayAsync(options, runId, $"gateway {i}", gatewaySettings)).ToList();
         try
         {
-            await siloStarts[0];
-            siloStarts.AddRange(Enumerable.Range(2, silos - 1).Select(i => SystemNode.StartSiloAsync(options, runId, $"silo {i}", [])));
-            gatewayStarts.AddRange(Enumerable.Range(1, gateways).Select(i => SystemNode.StartGatewayAsync(options, runId, $"gateway {i}", gatewaySettings)));
             await Task.WhenAll(siloStarts.Cast<Task>().Concat(gatewayStarts));
         }
         catch

@@ -14,6 +14,9 @@
 # uses the 60 ports from there, see port()), CLUSTER_OPERATOR_KEY (a random one, kept in the state folder),
 # CLUSTER_CONFIGURATION (Release), CLUSTER_NO_BUILD=1 (run what is built), CLUSTER_SILO_ARGS and CLUSTER_GATEWAY_ARGS
 # (more settings for every silo or gateway, split on spaces, e.g. "--Orleans:Membership:ProbeTimeout=00:00:02").
+# Behind an external broker (deploy/mosquitto), the gateways take its settings from CLUSTER_GATEWAY_ARGS, e.g.
+# "--Mqtt:Mode=External --Mqtt:External:Host=127.0.0.1 --Mqtt:External:Port=1883 --Mqtt:External:Username=... ";
+# each gateway's client id is orleans-iot-<its name>, stable across restarts so that it resumes its broker session.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -72,6 +75,7 @@ start_node() {
     gateway-*)
       project=GatewayHost; assembly=Orleans.IoT.GatewayHost.dll
       set -- $(cluster_settings) "--Gateway:Id=$name" "--Mqtt:Port=$(port "$name" mqtt)" --Mqtt:BindAddress=127.0.0.1 \
+        "--Mqtt:External:ClientId=orleans-iot-$name" \
         "--Auth:Operators:ops=$(operator_key)" ${CLUSTER_GATEWAY_ARGS:-} ;;
     *) echo "no node $name (${nodes[*]})" >&2; exit 2 ;;
   esac

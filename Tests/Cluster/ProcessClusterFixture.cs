@@ -12,7 +12,7 @@ namespace Orleans.IoT.Tests.Cluster;
 /// them without touching the services every other test shares. Failure detection and the gateway directory are
 /// shortened so that a killed node is noticed within seconds.
 /// </summary>
-public sealed class ProcessClusterFixture : IAsyncLifetime
+public class ProcessClusterFixture : IAsyncLifetime
 {
     public const string OperatorKey = "cluster-test-key";
     public const string Silo1 = "silo-1";
@@ -35,7 +35,10 @@ public sealed class ProcessClusterFixture : IAsyncLifetime
     /// <summary>The HTTP port (operator API) of gateway <paramref name="gateway"/> (1 or 2).</summary>
     public int ApiPort(int gateway) => BasePort + 50 + gateway;
 
-    public async Task InitializeAsync()
+    /// <summary>Settings every gateway gets besides the cluster's.</summary>
+    protected virtual IEnumerable<string> GatewayArguments => [];
+
+    public virtual async Task InitializeAsync()
     {
         try
         {
@@ -48,7 +51,10 @@ public sealed class ProcessClusterFixture : IAsyncLifetime
         }
     }
 
-    public Task DisposeAsync() => RunAsync(TimeSpan.FromMinutes(2), "stop");
+    public virtual Task DisposeAsync() => RunAsync(TimeSpan.FromMinutes(2), "stop");
+
+    /// <summary>Starts whatever is not running (deploy/cluster.sh start leaves running parts alone) and waits until all are ready.</summary>
+    public Task RestoreAsync() => RunAsync(TimeSpan.FromMinutes(2), "start");
 
     /// <summary>SIGKILL: the node crashes.</summary>
     public Task KillAsync(string node) => RunAsync(TimeSpan.FromMinutes(1), "kill", node);
@@ -111,7 +117,7 @@ public sealed class ProcessClusterFixture : IAsyncLifetime
             "--Orleans:Membership:ProbeTimeout=00:00:01", "--Orleans:Membership:NumMissedProbesLimit=2",
             "--Orleans:Membership:NumVotesForDeathDeclaration=1", "--Orleans:Membership:TableRefreshTimeout=00:00:02",
             "--Gateway:ExpirySeconds=4", "--Gateway:DirectoryRefreshMilliseconds=500");
-        info.Environment["CLUSTER_GATEWAY_ARGS"] = "--Gateway:RenewSeconds=1";
+        info.Environment["CLUSTER_GATEWAY_ARGS"] = string.Join(' ', GatewayArguments.Prepend("--Gateway:RenewSeconds=1"));
 
         using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start deploy/cluster.sh");
         var output = process.StandardOutput.ReadToEndAsync();
@@ -164,6 +170,39 @@ public sealed class ProcessClusterFixture : IAsyncLifetime
             return false;
         }
     }
+}
+
+/// <summary>The same cluster with its gateways clients of a throw-away Mosquitto (<c>Mqtt:Mode=External</c>).</summary>
+public sealed class ExternalProcessClusterFixture : ProcessClusterFixture
+{
+    private MosquittoBroker? _broker;
+
+    public MosquittoBroker Broker => _broker ?? throw new InvalidOperationException("the broker is not started");
+
+    /// <summary>The broker's settings; deploy/cluster.sh gives each gateway its own client id.</summary>
+    protected override IEnumerable<string> GatewayArguments =>
+        ExternalNodeFixture.GatewayArguments(Broker, clientId: "-").Where(argument => !argument.StartsWith("--Mqtt:External:ClientId=", StringComparison.Ordinal));
+
+    public override async Task InitializeAsync()
+    {
+        _broker = await MosquittoBroker.StartAsync((NodeFixture.OperatorName, OperatorKey));
+        await base.InitializeAsync();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (_broker is not null)
+        {
+            await _broker.DisposeAsync();
+        }
+    }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ExternalProcessClusterCollection : ICollectionFixture<ExternalProcessClusterFixture>
+{
+    public const string Name = "external-process-cluster";
 }
 
 /// <summary>

@@ -12,7 +12,9 @@ namespace Orleans.IoT.Tests.Cluster;
 /// after a lost connection (or an acknowledgement that never comes) it connects again, to the other gateway first as a
 /// load balancer would send it, and sends it again. It also takes the commands sent to it.
 /// </summary>
-public sealed class ResendingDevice(string deviceId, string token, IReadOnlyList<int> gatewayPorts, int firstGateway) : IAsyncDisposable
+/// <param name="password">Its password at CONNECT: its token (embedded broker) or its broker account's password.</param>
+/// <param name="payloadToken">Its token, carried in each reading's payload (external broker), or null.</param>
+public sealed class ResendingDevice(string deviceId, string password, string? payloadToken, IReadOnlyList<int> gatewayPorts, int firstGateway) : IAsyncDisposable
 {
     public const long FirstTimestamp = 1_700_000_000;
 
@@ -141,7 +143,7 @@ public sealed class ResendingDevice(string deviceId, string token, IReadOnlyList
             .WithTcpServer("127.0.0.1", gatewayPorts[_gateway])
             .WithProtocolVersion(MqttProtocolVersion.V500)
             .WithClientId(DeviceId)
-            .WithCredentials(DeviceId, token)
+            .WithCredentials(DeviceId, password)
             .WithCleanStart()
             // Longer than a reading may wait for PostgreSQL: the broker reads nothing else from the connection meanwhile.
             .WithKeepAlivePeriod(TimeSpan.FromSeconds(90))
@@ -190,7 +192,9 @@ public sealed class ResendingDevice(string deviceId, string token, IReadOnlyList
     private MqttApplicationMessage Reading(long timestamp) =>
         new MqttApplicationMessageBuilder()
             .WithTopic($"iot/devices/data/{DeviceId}/temperature")
-            .WithPayload($$"""{"value":{{timestamp % 40}},"unit":"celsius","timestamp":{{timestamp}}}""")
+            .WithPayload(payloadToken is null
+                ? $$"""{"value":{{timestamp % 40}},"unit":"celsius","timestamp":{{timestamp}}}"""
+                : $$"""{"value":{{timestamp % 40}},"unit":"celsius","timestamp":{{timestamp}},"auth_token":"{{payloadToken}}"}""")
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .Build();
 

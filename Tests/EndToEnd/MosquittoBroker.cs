@@ -24,6 +24,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
 
     private readonly string _folder;
     private readonly string _passwordTool;
+    private readonly SemaphoreSlim _passwordFileLock = new(1, 1);
     private Process _process;
 
     private MosquittoBroker(string folder, string passwordTool, Process process, int port)
@@ -72,9 +73,18 @@ public sealed class MosquittoBroker : IAsyncDisposable
     /// <summary>Adds broker accounts and has Mosquitto reload its password file (SIGHUP); returns once the last one logs in.</summary>
     public async Task AddAccountsAsync(params (string User, string Password)[] accounts)
     {
-        foreach (var (user, password) in accounts)
+        // mosquitto_passwd rewrites the whole file: two at once would lose one's account.
+        await _passwordFileLock.WaitAsync();
+        try
         {
-            await RunAsync(_passwordTool, ["-b", PasswordFile, user, password]);
+            foreach (var (user, password) in accounts)
+            {
+                await RunAsync(_passwordTool, ["-b", PasswordFile, user, password]);
+            }
+        }
+        finally
+        {
+            _passwordFileLock.Release();
         }
 
         await RunAsync("kill", ["-HUP", _process.Id.ToString()]);

@@ -1,12 +1,27 @@
+using System.Collections.Concurrent;
+using MQTTnet;
+
 namespace Orleans.IoT.Tests.EndToEnd;
 
 /// <summary>
 /// The co-hosted node in the embedded default profile with <c>Mqtt:Mode=External</c>: its gateway is a client of a
 /// throw-away Mosquitto running the shipped configuration and ACL, where devices and operators connect. Every device
-/// has a broker account named by its id (deploy/mosquitto/README.md).
+/// has a broker account named by its id (deploy/mosquitto/README.md). Here the broker authenticates connections and
+/// its ACL decides who may publish where; devices and operators prove themselves to the node by the token or key every
+/// message carries, and learn of a refusal on their errors topic, as the broker's acknowledgement is its own.
 /// </summary>
-public sealed class ExternalNodeFixture : NodeFixture
+public class ExternalNodeFixture : NodeFixture
 {
+    /// <summary>How long an accepted message's sender waits to be sure no refusal follows.</summary>
+    private static readonly TimeSpan NoRefusalWithin = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>How long a refusal may take to reach the errors topic.</summary>
+    private static readonly TimeSpan RefusalWithin = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a token check waits for a refusal before taking the token as good.</summary>
+    private static readonly TimeSpan TokenRefusalWithin = TimeSpan.FromSeconds(1.5);
+
+    private readonly ConcurrentDictionary<string, bool> _accounts = new(StringComparer.Ordinal);
     private MosquittoBroker? _broker;
 
     public MosquittoBroker Broker => _broker ?? throw new InvalidOperationException("the broker is not started");
@@ -28,6 +43,101 @@ public sealed class ExternalNodeFixture : NodeFixture
         {
             await _broker.DisposeAsync();
         }
+    }
+
+    public override async Task<TestMqttClient> ConnectOperatorAsync()
+    {
+        // A client id of its own: Mosquitto lets one connection per client id live, and tests hold several operators.
+        var client = await TestMqttClient.ConnectAsync(Broker.Port, OperatorName, OperatorKey, clientId: $"ops-{Guid.NewGuid():N}");
+        client.AttachedToken = OperatorKey;
+        return client;
+    }
+
+    /// <summary>The device's own broker account: open registration lets whoever the broker lets publish there register.</summary>
+    public override async Task<TestMqttClient> ConnectProvisioningAsync(string deviceId)
+    {
+        await EnsureAccountAsync(deviceId);
+        return await TestMqttClient.ConnectAsync(Broker.Port, deviceId, $"broker-{deviceId}");
+    }
+
+    /// <summary>The device's broker account, and its token on every message.</summary>
+    public override async Task<TestMqttClient> ConnectDeviceAsync(string deviceId, string token)
+    {
+        var client = await ConnectProvisioningAsync(deviceId);
+        client.AttachedToken = token;
+        return client;
+    }
+
+    /// <summary>Whether a heartbeat carrying the token is refused on the device's errors topic (unauthorized, or not registered any more).</summary>
+    public override async Task<bool> TokenAcceptedAsync(string deviceId, string token)
+    {
+        await using var client = await ConnectDeviceAsync(deviceId, token);
+        var errors = await WatchErrorsAsync(client, $"iot/devices/heartbeat/{deviceId}");
+        var before = client.UnclaimedOn(errors);
+        var ack = await client.PublishAsync($"iot/devices/heartbeat/{deviceId}", "{}");
+        Assert.True(ack.IsSuccess, $"the broker refused the heartbeat: {ack.ReasonCode}");
+        try
+        {
+            var error = await client.PeekJsonAsync(errors, before, TokenRefusalWithin);
+            Assert.Contains(error.GetProperty("code").GetString(), new[] { "unauthorized", "not_registered" });
+            return false;
+        }
+        catch (TimeoutException)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>The broker acknowledges, and no refusal reaches the sender's errors topic.</summary>
+    public override async Task AcceptedAsync(TestMqttClient client, string topic, string payload, Action<MqttApplicationMessageBuilder>? configure = null)
+    {
+        var errors = await WatchErrorsAsync(client, topic);
+        var before = client.UnclaimedOn(errors);
+        var ack = await client.PublishAsync(topic, payload, configure: configure);
+        Assert.True(ack.IsSuccess, $"the broker refused {topic}: {ack.ReasonCode}");
+        await Task.Delay(NoRefusalWithin);
+        Assert.True(client.UnclaimedOn(errors) == before, $"{topic} was refused: {(before < client.UnclaimedOn(errors) ? await client.PeekJsonAsync(errors, before, TimeSpan.Zero) : default)}");
+    }
+
+    /// <summary>
+    /// The refusal on the sender's errors topic (<c>register/error</c> for a registration), left there for the test to
+    /// read as well; or the broker's own, for a topic its ACL does not let the sender publish on, which is what the
+    /// gateway refuses as <c>forbidden</c> in the embedded mode and here never sees.
+    /// </summary>
+    public override async Task<Refusal> RefusedAsync(TestMqttClient client, string topic, string payload, Action<MqttApplicationMessageBuilder>? configure = null)
+    {
+        var errors = await WatchErrorsAsync(client, topic);
+        var before = client.UnclaimedOn(errors);
+        var ack = await client.PublishAsync(topic, payload, configure: configure);
+        if (ack.ReasonCode == MqttClientPublishReasonCode.NotAuthorized)
+        {
+            return new Refusal("forbidden", null);
+        }
+
+        Assert.True(ack.IsSuccess, $"the broker refused {topic}: {ack.ReasonCode}");
+        var error = await client.PeekJsonAsync(errors, before, RefusalWithin);
+        return new Refusal(error.GetProperty("code").GetString()!, error.GetProperty("message").GetString());
+    }
+
+    /// <summary>The broker acknowledges the operator's message: the gateway's refusal goes to the broker, and the reply says it.</summary>
+    public override void AssertRefusedAck(MqttClientPublishResult ack, string code) =>
+        Assert.True(ack.IsSuccess, $"the broker refused the operator's message: {ack.ReasonCode}");
+
+    private async Task EnsureAccountAsync(string deviceId)
+    {
+        if (_accounts.TryAdd(deviceId, true))
+        {
+            await Broker.AddAccountsAsync((deviceId, $"broker-{deviceId}"));
+        }
+    }
+
+    /// <summary>Subscribes the sender to where a refusal of a message on <paramref name="topic"/> goes; returns that topic.</summary>
+    private static async Task<string> WatchErrorsAsync(TestMqttClient client, string topic)
+    {
+        var levels = topic.Split('/'); // iot/devices/{route}/{device_id}/...
+        var errors = levels[2] == "register" ? $"iot/devices/{levels[3]}/register/error" : $"iot/devices/{levels[3]}/errors";
+        await client.SubscribeAsync(errors);
+        return errors;
     }
 
     /// <summary>The settings that make a node's gateway a client of <paramref name="broker"/> under <paramref name="clientId"/>.</summary>

@@ -1,6 +1,5 @@
 using System.Text;
 using MQTTnet;
-using MQTTnet.Formatter;
 
 namespace Orleans.IoT.Tests.EndToEnd;
 
@@ -61,6 +60,19 @@ public abstract class CommandFlows(NodeFixture node)
         var succeeded = await operatorClient.WaitForJsonAsync(events);
         Assert.Equal("succeeded", succeeded.GetProperty("status").GetString());
         Assert.True(succeeded.GetProperty("result").GetProperty("applied").GetBoolean());
+    }
+
+    [Fact]
+    public async Task An_operator_on_the_oldest_protocol_names_the_command_and_follows_it_on_the_events_topic()
+    {
+        var (deviceId, _) = await node.RegisterDeviceAsync();
+        await using var operatorClient = await node.ConnectLegacyOperatorAsync();
+        await operatorClient.SubscribeAsync($"iot/events/commands/{deviceId}/+");
+
+        await operatorClient.PublishAsync($"iot/devices/control/{deviceId}/command", """{"command":"reboot","command_id":"reboot-1"}""", qos: 2);
+
+        var sent = await operatorClient.WaitForJsonAsync($"iot/events/commands/{deviceId}/reboot-1");
+        Assert.Equal("sent", sent.GetProperty("status").GetString());
     }
 
     [Fact]
@@ -173,21 +185,6 @@ public abstract class CommandFlows(NodeFixture node)
 
 public sealed class CommandFlowTests(QuickPresenceNodeFixture node) : CommandFlows(node), IClassFixture<QuickPresenceNodeFixture>
 {
-    // Embedded only: MQTT 3.1.1 has no user properties, and behind Mosquitto an operator proves itself by the auth_token one.
-    [Fact]
-    public async Task An_mqtt_3_operator_names_the_command_and_follows_it_on_the_events_topic()
-    {
-        var (deviceId, _) = await Node.RegisterDeviceAsync();
-        await using var operatorClient = await TestMqttClient.ConnectAsync(
-            Node.MqttPort, NodeFixture.OperatorName, NodeFixture.OperatorKey, clientId: $"ops-{Guid.NewGuid():N}", protocol: MqttProtocolVersion.V311);
-        await operatorClient.SubscribeAsync($"iot/events/commands/{deviceId}/+");
-
-        await operatorClient.PublishAsync($"iot/devices/control/{deviceId}/command", """{"command":"reboot","command_id":"reboot-1"}""", qos: 2);
-
-        var sent = await operatorClient.WaitForJsonAsync($"iot/events/commands/{deviceId}/reboot-1");
-        Assert.Equal("sent", sent.GetProperty("status").GetString());
-    }
-
     // Embedded only: behind Mosquitto, who may publish on the command route is its ACL's to decide (ExternalBrokerTests).
     [Fact]
     public async Task Only_operators_may_send_commands()

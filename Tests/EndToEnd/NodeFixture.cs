@@ -87,6 +87,10 @@ public class NodeFixture : IAsyncLifetime
     /// <summary>An operator's connection, proven by its key.</summary>
     public virtual Task<TestMqttClient> ConnectOperatorAsync() => ConnectAsync(OperatorName, OperatorKey);
 
+    /// <summary>An operator on the oldest protocol the mode serves operators on: MQTT 3.1.1 here, with its own client id.</summary>
+    public virtual Task<TestMqttClient> ConnectLegacyOperatorAsync() =>
+        TestMqttClient.ConnectAsync(MqttPort, OperatorName, OperatorKey, clientId: $"ops-{Guid.NewGuid():N}", protocol: MQTTnet.Formatter.MqttProtocolVersion.V311);
+
     /// <summary>A connection that may register <paramref name="deviceId"/>: anonymous here, under open registration.</summary>
     public virtual Task<TestMqttClient> ConnectProvisioningAsync(string deviceId) => ConnectAsync();
 

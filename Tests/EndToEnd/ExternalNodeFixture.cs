@@ -92,7 +92,7 @@ public class ExternalNodeFixture : NodeFixture
     }
 
     /// <summary>The broker acknowledges, and no refusal reaches the sender's errors topic.</summary>
-    public override async Task AcceptedAsync(TestMqttClient client, string topic, string payload, Action<MqttApplicationMessageBuilder>? configure = null)
+    public override async Task AcceptedAsync(TestMqttClient client, string topic, byte[] payload, Action<MqttApplicationMessageBuilder>? configure = null)
     {
         var errors = await WatchErrorsAsync(client, topic);
         var before = client.UnclaimedOn(errors);
@@ -107,20 +107,27 @@ public class ExternalNodeFixture : NodeFixture
     /// read as well; or the broker's own, for a topic its ACL does not let the sender publish on, which is what the
     /// gateway refuses as <c>forbidden</c> in the embedded mode and here never sees.
     /// </summary>
-    public override async Task<Refusal> RefusedAsync(TestMqttClient client, string topic, string payload, Action<MqttApplicationMessageBuilder>? configure = null)
+    public override async Task<Refusal> RefusedAsync(TestMqttClient client, string topic, byte[] payload, Action<MqttApplicationMessageBuilder>? configure = null)
     {
         var errors = await WatchErrorsAsync(client, topic);
         var before = client.UnclaimedOn(errors);
         var ack = await client.PublishAsync(topic, payload, configure: configure);
         if (ack.ReasonCode == MqttClientPublishReasonCode.NotAuthorized)
         {
-            return new Refusal("forbidden", null);
+            return new Refusal("forbidden", null, ack.ReasonCode);
         }
 
         Assert.True(ack.IsSuccess, $"the broker refused {topic}: {ack.ReasonCode}");
         var error = await client.PeekJsonAsync(errors, before, RefusalWithin);
-        return new Refusal(error.GetProperty("code").GetString()!, error.GetProperty("message").GetString());
+        return new Refusal(error.GetProperty("code").GetString()!, error.GetProperty("message").GetString(), ack.ReasonCode);
     }
+
+    /// <summary>The broker's acknowledgement is its own: it took the message, which the gateway then refused.</summary>
+    public override void AssertRefusalAck(Refusal refusal, MqttClientPublishReasonCode expected) =>
+        Assert.Equal(MqttClientPublishReasonCode.Success, refusal.Ack);
+
+    /// <summary>The gateway subscribes only to its routes, and the ACL lets devices publish only there: the broker refuses the rest.</summary>
+    public override string UnroutedTopicCode => "forbidden";
 
     /// <summary>The broker acknowledges the operator's message: the gateway's refusal goes to the broker, and the reply says it.</summary>
     public override void AssertRefusedAck(MqttClientPublishResult ack, string code) =>

@@ -105,26 +105,40 @@ public class NodeFixture : IAsyncLifetime
         return client.ConnectResult.ResultCode == MqttClientConnectResultCode.Success;
     }
 
+    /// <summary>Publishes (QoS 1) and asserts that the node accepted it.</summary>
+    public Task AcceptedAsync(TestMqttClient client, string topic, string payload, Action<MqttApplicationMessageBuilder>? configure = null) =>
+        AcceptedAsync(client, topic, System.Text.Encoding.UTF8.GetBytes(payload), configure);
+
     /// <summary>Publishes (QoS 1) and asserts that the node accepted it: here, the broker's acknowledgement says so.</summary>
-    public virtual async Task AcceptedAsync(TestMqttClient client, string topic, string payload, Action<MqttApplicationMessageBuilder>? configure = null)
+    public virtual async Task AcceptedAsync(TestMqttClient client, string topic, byte[] payload, Action<MqttApplicationMessageBuilder>? configure = null)
     {
         var ack = await client.PublishAsync(topic, payload, configure: configure);
         Assert.True(ack.IsSuccess, $"{topic}: {ack.ReasonCode} {ack.ReasonString}");
     }
 
+    /// <summary>Publishes (QoS 1) and returns why the node refused it.</summary>
+    public Task<Refusal> RefusedAsync(TestMqttClient client, string topic, string payload, Action<MqttApplicationMessageBuilder>? configure = null) =>
+        RefusedAsync(client, topic, System.Text.Encoding.UTF8.GetBytes(payload), configure);
+
     /// <summary>
     /// Publishes (QoS 1) and returns why the node refused it: here, from the broker's acknowledgement, whose reason code
     /// must be the one for the error code in its reason string.
     /// </summary>
-    public virtual async Task<Refusal> RefusedAsync(TestMqttClient client, string topic, string payload, Action<MqttApplicationMessageBuilder>? configure = null)
+    public virtual async Task<Refusal> RefusedAsync(TestMqttClient client, string topic, byte[] payload, Action<MqttApplicationMessageBuilder>? configure = null)
     {
         var ack = await client.PublishAsync(topic, payload, configure: configure);
         Assert.False(ack.IsSuccess, $"{topic} was accepted");
         Assert.False(string.IsNullOrEmpty(ack.ReasonString), $"{topic}: {ack.ReasonCode} without a reason string");
         var parts = ack.ReasonString.Split(": ", 2);
         Assert.Equal(AckReasonCodes.For(parts[0]), (MQTTnet.Protocol.MqttPubAckReasonCode)(int)ack.ReasonCode);
-        return new Refusal(parts[0], parts.Length > 1 ? parts[1] : null);
+        return new Refusal(parts[0], parts.Length > 1 ? parts[1] : null, ack.ReasonCode);
     }
+
+    /// <summary>Asserts the reason code the sender of a refused message was acknowledged with: here, <paramref name="expected"/>.</summary>
+    public virtual void AssertRefusalAck(Refusal refusal, MqttClientPublishReasonCode expected) => Assert.Equal(expected, refusal.Ack);
+
+    /// <summary>The code a message on a topic no route takes is refused with: here the gateway's.</summary>
+    public virtual string UnroutedTopicCode => "unknown_route";
 
     /// <summary>
     /// Asserts what the broker acknowledged to an operator whose message (QoS 2, so without a reason string) the node
@@ -153,8 +167,8 @@ public class NodeFixture : IAsyncLifetime
     }
 }
 
-/// <summary>Why the node refused a message, as its sender learns it: the contract's error code and its message.</summary>
-public sealed record Refusal(string Code, string? Message);
+/// <summary>Why the node refused a message, as its sender learns it: the contract's error code and its message, and the broker's acknowledgement.</summary>
+public sealed record Refusal(string Code, string? Message, MqttClientPublishReasonCode Ack);
 
 [CollectionDefinition(Name)]
 public sealed class NodeCollection : ICollectionFixture<NodeFixture>

@@ -1,5 +1,9 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using MQTTnet;
+using Orleans.IoT.Gateway.Handlers;
+using Orleans.IoT.Gateway.Routing;
 
 namespace Orleans.IoT.Tests.EndToEnd;
 
@@ -75,13 +79,14 @@ public class ExternalNodeFixture : NodeFixture
     public override async Task<bool> TokenAcceptedAsync(string deviceId, string token)
     {
         await using var client = await ConnectDeviceAsync(deviceId, token);
-        var errors = await WatchErrorsAsync(client, $"iot/devices/heartbeat/{deviceId}");
-        var before = client.UnclaimedOn(errors);
-        var ack = await client.PublishAsync($"iot/devices/heartbeat/{deviceId}", "{}");
+        var topic = $"iot/devices/heartbeat/{deviceId}";
+        var (refusals, _) = await WatchRefusalsAsync(client, topic, null);
+        var before = client.UnclaimedOn(refusals);
+        var ack = await client.PublishAsync(topic, "{}");
         Assert.True(ack.IsSuccess, $"the broker refused the heartbeat: {ack.ReasonCode}");
         try
         {
-            var error = await client.PeekJsonAsync(errors, before, TokenRefusalWithin);
+            var error = await client.PeekJsonAsync(refusals, before, TokenRefusalWithin);
             Assert.Contains(error.GetProperty("code").GetString(), new[] { "unauthorized", "not_registered" });
             return false;
         }
@@ -91,35 +96,46 @@ public class ExternalNodeFixture : NodeFixture
         }
     }
 
-    /// <summary>The broker acknowledges, and no refusal reaches the sender's errors topic.</summary>
+    /// <summary>
+    /// The broker acknowledges, and no refusal reaches the sender: on a device's route none reaches its errors topic for
+    /// a moment; on a route that names no device the reply on the Response Topic is no error.
+    /// </summary>
     public override async Task AcceptedAsync(TestMqttClient client, string topic, byte[] payload, Action<MqttApplicationMessageBuilder>? configure = null)
     {
-        var errors = await WatchErrorsAsync(client, topic);
-        var before = client.UnclaimedOn(errors);
-        var ack = await client.PublishAsync(topic, payload, configure: configure);
+        var (refusals, publishing) = await WatchRefusalsAsync(client, topic, configure);
+        var before = client.UnclaimedOn(refusals);
+        var ack = await client.PublishAsync(topic, payload, configure: publishing);
         Assert.True(ack.IsSuccess, $"the broker refused {topic}: {ack.ReasonCode}");
+        if (!IsErrorsTopic(refusals))
+        {
+            var reply = await client.PeekJsonAsync(refusals, before, RefusalWithin);
+            Assert.False(reply.ValueKind == JsonValueKind.Object && reply.TryGetProperty("code", out _), $"{topic} was refused: {reply}");
+            return;
+        }
+
         await Task.Delay(NoRefusalWithin);
-        Assert.True(client.UnclaimedOn(errors) == before, $"{topic} was refused: {(before < client.UnclaimedOn(errors) ? await client.PeekJsonAsync(errors, before, TimeSpan.Zero) : default)}");
+        Assert.True(client.UnclaimedOn(refusals) == before, $"{topic} was refused: {(before < client.UnclaimedOn(refusals) ? await client.PeekJsonAsync(refusals, before, TimeSpan.Zero) : default)}");
     }
 
     /// <summary>
-    /// The refusal on the sender's errors topic (<c>register/error</c> for a registration), left there for the test to
-    /// read as well; or the broker's own, for a topic its ACL does not let the sender publish on, which is what the
-    /// gateway refuses as <c>forbidden</c> in the embedded mode and here never sees.
+    /// The refusal where the gateway reports it (<see cref="WatchRefusalsAsync"/>), left there for the test to read as
+    /// well; or the broker's own, for a topic its ACL does not let the sender publish on, which is what the gateway
+    /// refuses as <c>forbidden</c> in the embedded mode and here never sees.
     /// </summary>
     public override async Task<Refusal> RefusedAsync(TestMqttClient client, string topic, byte[] payload, Action<MqttApplicationMessageBuilder>? configure = null)
     {
-        var errors = await WatchErrorsAsync(client, topic);
-        var before = client.UnclaimedOn(errors);
-        var ack = await client.PublishAsync(topic, payload, configure: configure);
+        var (refusals, publishing) = await WatchRefusalsAsync(client, topic, configure);
+        var before = client.UnclaimedOn(refusals);
+        var ack = await client.PublishAsync(topic, payload, configure: publishing);
         if (ack.ReasonCode == MqttClientPublishReasonCode.NotAuthorized)
         {
             return new Refusal("forbidden", null, ack.ReasonCode);
         }
 
         Assert.True(ack.IsSuccess, $"the broker refused {topic}: {ack.ReasonCode}");
-        var error = await client.PeekJsonAsync(errors, before, RefusalWithin);
-        return new Refusal(error.GetProperty("code").GetString()!, error.GetProperty("message").GetString(), ack.ReasonCode);
+        var error = await client.PeekJsonAsync(refusals, before, RefusalWithin);
+        Assert.True(error.TryGetProperty("code", out var code), $"{topic} was accepted: {error}");
+        return new Refusal(code.GetString()!, error.GetProperty("message").GetString(), ack.ReasonCode);
     }
 
     /// <summary>The broker's acknowledgement is its own: it took the message, which the gateway then refused.</summary>
@@ -141,14 +157,46 @@ public class ExternalNodeFixture : NodeFixture
         }
     }
 
-    /// <summary>Subscribes the sender to where a refusal of a message on <paramref name="topic"/> goes; returns that topic.</summary>
-    private static async Task<string> WatchErrorsAsync(TestMqttClient client, string topic)
+    /// <summary>
+    /// Subscribes the sender to where the gateway tells it of a refusal of a message on <paramref name="topic"/>, and
+    /// returns that topic and how to publish: the errors topic of the device the route names (<c>register/error</c> for a
+    /// registration); for a route that names none (the operators' alert routes), only the Response Topic, the sender's own
+    /// or, when it names none, one added here.
+    /// </summary>
+    private async Task<(string Topic, Action<MqttApplicationMessageBuilder>? Configure)> WatchRefusalsAsync(
+        TestMqttClient client, string topic, Action<MqttApplicationMessageBuilder>? configure)
     {
-        var levels = topic.Split('/'); // iot/devices/{route}/{device_id}/...
-        var errors = levels[2] == "register" ? $"iot/devices/{levels[3]}/register/error" : $"iot/devices/{levels[3]}/errors";
-        await client.SubscribeAsync(errors);
-        return errors;
+        var match = Services.GetRequiredService<TopicRouter>().Match(topic);
+        string refusals;
+        if (match.Values["device_id"] is { } deviceId)
+        {
+            refusals = match.Route?.Name == DeviceRoutes.Register ? $"iot/devices/{deviceId}/register/error" : $"iot/devices/{deviceId}/errors";
+        }
+        else
+        {
+            var probe = new MqttApplicationMessageBuilder().WithTopic(topic);
+            configure?.Invoke(probe);
+            if (probe.Build().ResponseTopic is { Length: > 0 } named)
+            {
+                refusals = named;
+            }
+            else
+            {
+                refusals = $"test-replies/{Guid.NewGuid():N}";
+                var callers = configure;
+                configure = b =>
+                {
+                    b.WithResponseTopic(refusals);
+                    callers?.Invoke(b);
+                };
+            }
+        }
+
+        await client.SubscribeAsync(refusals);
+        return (refusals, configure);
     }
+
+    private static bool IsErrorsTopic(string topic) => topic.StartsWith("iot/devices/", StringComparison.Ordinal);
 
     /// <summary>The settings that make a node's gateway a client of <paramref name="broker"/> under <paramref name="clientId"/>.</summary>
     public static string[] GatewayArguments(MosquittoBroker broker, string clientId) =>

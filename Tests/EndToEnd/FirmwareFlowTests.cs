@@ -7,7 +7,7 @@ public abstract class FirmwareFlows(NodeFixture node)
 {
     protected NodeFixture Node => node;
 
-    protected const string Hex = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    internal const string Hex = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 
     [Fact]
     public async Task An_operators_update_reaches_the_device_and_its_progress_ends_in_the_new_firmware_version()
@@ -165,3 +165,51 @@ public sealed class FirmwareFlowTests(QuickPresenceNodeFixture node) : FirmwareF
 }
 
 public sealed class ExternalFirmwareFlowTests(QuickPresenceExternalNodeFixture node) : FirmwareFlows(node), IClassFixture<QuickPresenceExternalNodeFixture>;
+
+/// <summary>A node whose firmware updates expire after 2 s without progress.</summary>
+public sealed class QuickFirmwareTimeoutNodeFixture : NodeFixture
+{
+    public const int TimeoutSeconds = 2;
+
+    protected override IEnumerable<string> ExtraArguments => [$"--Firmware:TimeoutSeconds={TimeoutSeconds}"];
+}
+
+/// <summary><see cref="QuickFirmwareTimeoutNodeFixture"/> with its gateway a client of Mosquitto.</summary>
+public sealed class QuickFirmwareTimeoutExternalNodeFixture : ExternalNodeFixture
+{
+    protected override IEnumerable<string> ExtraArguments => [.. base.ExtraArguments, $"--Firmware:TimeoutSeconds={QuickFirmwareTimeoutNodeFixture.TimeoutSeconds}"];
+}
+
+/// <summary>A firmware update the device stops reporting on expires, announced to operators, in either broker mode.</summary>
+public abstract class FirmwareTimeoutFlows(NodeFixture node)
+{
+    [Fact]
+    public async Task An_update_without_progress_for_the_timeout_expires_and_later_progress_is_refused()
+    {
+        var (deviceId, token) = await node.RegisterDeviceAsync();
+        await using var device = await node.ConnectDeviceAsync(deviceId, token);
+        await device.SubscribeAsync($"iot/devices/{deviceId}/firmware/update/+");
+        await using var operatorClient = await node.ConnectOperatorAsync();
+        await operatorClient.SubscribeAsync($"iot/events/firmware/{deviceId}/+");
+        var events = $"iot/events/firmware/{deviceId}/stalls";
+
+        await operatorClient.PublishAsync(
+            $"iot/devices/firmware/{deviceId}/update", $$"""{"version":"4","url":"https://fw.example/4.bin","checksum":"{{FirmwareFlows.Hex}}","update_id":"stalls"}""", qos: 2);
+        await device.WaitForAsync($"iot/devices/{deviceId}/firmware/update/stalls");
+        await node.AcceptedAsync(device, $"iot/devices/firmware/{deviceId}/update/stalls/progress", """{"state":"downloading","progress":10}""");
+
+        Assert.Equal("sent", (await operatorClient.WaitForJsonAsync(events)).GetProperty("status").GetString());
+        Assert.Equal("downloading", (await operatorClient.WaitForJsonAsync(events)).GetProperty("status").GetString());
+        var expired = await operatorClient.WaitForJsonAsync(events, TimeSpan.FromSeconds(QuickFirmwareTimeoutNodeFixture.TimeoutSeconds + 5));
+        Assert.Equal("expired", expired.GetProperty("status").GetString());
+        Assert.Contains("Firmware:TimeoutSeconds", expired.GetProperty("error").GetString());
+
+        var late = await node.RefusedAsync(device, $"iot/devices/firmware/{deviceId}/update/stalls/progress", """{"state":"updated"}""");
+        Assert.Equal("validation_failed", late.Code);
+        Assert.Null((await node.Grains.GetGrain<IDeviceGrain>(deviceId).GetSnapshot()).FirmwareVersion);
+    }
+}
+
+public sealed class FirmwareTimeoutFlowTests(QuickFirmwareTimeoutNodeFixture node) : FirmwareTimeoutFlows(node), IClassFixture<QuickFirmwareTimeoutNodeFixture>;
+
+public sealed class ExternalFirmwareTimeoutFlowTests(QuickFirmwareTimeoutExternalNodeFixture node) : FirmwareTimeoutFlows(node), IClassFixture<QuickFirmwareTimeoutExternalNodeFixture>;

@@ -13,6 +13,13 @@ namespace Orleans.IoT.Tests.EndToEnd;
 /// has a broker account named by its id (deploy/mosquitto/README.md). Here the broker authenticates connections and
 /// its ACL decides who may publish where; devices and operators prove themselves to the node by the token or key every
 /// message carries, and learn of a refusal on their errors topic, as the broker's acknowledgement is its own.
+/// <para>
+/// Not run on it, as they test what Mosquitto does in this mode: the embedded broker's own connection handling
+/// (PacketLimitTests, SessionTests, ConnectRateTests, TlsTransportTests, ClientCertificateTests), the per-client
+/// registration limit of RateLimitTests (the broker hides the client), the bad-input corpus (it asserts each case's
+/// PUBACK and sends malformed packets), and presence by connections (PresenceFlowTests, FleetHealthFlowTests: the
+/// gateway holds no device's connection here).
+/// </para>
 /// </summary>
 public class ExternalNodeFixture : NodeFixture
 {

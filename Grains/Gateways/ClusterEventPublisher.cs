@@ -7,8 +7,9 @@ namespace Orleans.IoT.Grains.Gateways;
 /// Publishes fleet-wide events through the co-hosted gateway by a method call, and to other gateways whose subscribers
 /// may receive them by one one-way grain call each: to every such gateway with an embedded broker (its subscribers are
 /// its own), and to one per shared external broker (every subscriber there receives what one gateway publishes):
-/// none when the co-hosted gateway is a client of that broker, else the one with the lowest id, the same on every silo
-/// while their copies of the directory agree. A gateway with no such subscriber gets nothing.
+/// none when the co-hosted gateway is a client of that broker and connected there, else the one with the lowest id,
+/// the same on every silo while their copies of the directory agree. A gateway with no such subscriber (behind an
+/// external broker: not connected there) gets nothing.
 /// </summary>
 public sealed class ClusterEventPublisher(ClusterGateways gateways, ILocalGateway? local = null) : IDeviceEventPublisher
 {
@@ -77,6 +78,9 @@ public sealed class ClusterEventPublisher(ClusterGateways gateways, ILocalGatewa
 
     private IGatewayObserver[] Choose(ImmutableArray<GatewayRegistration> directory, FleetInterest kind)
     {
+        // The co-hosted gateway publishes every event; it serves its broker unless the directory says it cannot now
+        // (not connected there: no interest), when another gateway of that broker is chosen meanwhile.
+        var localBroker = directory.Any(g => g.Id == _localId && (g.Interest & kind) == 0) ? null : _localBroker;
         var chosen = new List<IGatewayObserver>();
         var byBroker = new Dictionary<string, GatewayRegistration>(StringComparer.Ordinal);
         foreach (var gateway in directory)
@@ -90,7 +94,7 @@ public sealed class ClusterEventPublisher(ClusterGateways gateways, ILocalGatewa
             {
                 chosen.Add(gateway.Observer);
             }
-            else if (gateway.SharedBroker != _localBroker
+            else if (gateway.SharedBroker != localBroker
                 && (!byBroker.TryGetValue(gateway.SharedBroker, out var other) || string.CompareOrdinal(gateway.Id, other.Id) < 0))
             {
                 byBroker[gateway.SharedBroker] = gateway;

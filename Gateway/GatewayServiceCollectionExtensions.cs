@@ -67,6 +67,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<IDeviceAuthenticator, GrainDeviceAuthenticator>();
         services.AddSingleton<IDeviceConnections, GrainDeviceConnections>();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<SubscriptionInterest>(); // kept by the broker: its sessions' subscriptions, or the external connection's state
         if (configuration.GetSection(MqttOptions.Section)[nameof(MqttOptions.Mode)] == MqttOptions.ExternalMode)
         {
             AddExternalBroker(services);
@@ -87,7 +88,6 @@ public static class GatewayServiceCollectionExtensions
 
     private static void AddEmbeddedBroker(IServiceCollection services)
     {
-        services.AddSingleton<SubscriptionInterest>();
         services.AddSingleton<ConnectRateLimiter>();
         services.AddSingleton<BrokerTls>();
         services.AddSingleton<EmbeddedBrokerServer>();
@@ -100,7 +100,6 @@ public static class GatewayServiceCollectionExtensions
 
     private static void AddExternalBroker(IServiceCollection services)
     {
-        services.AddSingleton(SubscriptionInterest.Unknown());
         services.AddSingleton<ExternalBrokerConnection>();
         services.AddSingleton<IDeviceSessions, ExternalDeviceSessions>();
         services.AddSingleton<IOutboundPublisher>(sp => sp.GetRequiredService<ExternalBrokerConnection>());

@@ -26,8 +26,13 @@ public interface IGatewayDirectoryGrain : IGrainWithIntegerKey
 
 /// <param name="Id">The gateway's id, unique in the cluster (<c>Gateway:Id</c>).</param>
 /// <param name="Interest">The fleet-wide topics its subscribers may receive.</param>
+/// <param name="SharedBroker">
+/// The external broker it is a client of (<c>Mqtt:External</c> host and port), which other gateways may share, so that a
+/// fleet event published by one of them reaches every subscriber there; null for an embedded broker, its own alone.
+/// </param>
 [GenerateSerializer, Immutable, Alias("iot.gateway-registration")]
 public sealed record GatewayRegistration(
     [property: Id(0)] string Id,
     [property: Id(1)] IGatewayObserver Observer,
-    [property: Id(2)] FleetInterest Interest);
+    [property: Id(2)] FleetInterest Interest,
+    [property: Id(3)] string? SharedBroker = null);

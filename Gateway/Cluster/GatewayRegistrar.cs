@@ -93,7 +93,7 @@ public sealed partial class GatewayRegistrar(
         try
         {
             await grains.GetGrain<IGatewayDirectoryGrain>(IGatewayDirectoryGrain.Key)
-                .Register(new GatewayRegistration(identity.Id, _reference!, interest.Current));
+                .Register(new GatewayRegistration(identity.Id, _reference!, interest.Current, identity.SharedBroker));
             Interlocked.Exchange(ref _registeredAt, clock.GetUtcNow().ToUnixTimeMilliseconds());
             if (_failing)
             {

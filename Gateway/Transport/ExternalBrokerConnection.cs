@@ -16,12 +16,18 @@ namespace Orleans.IoT.Gateway.Transport;
 /// </summary>
 public sealed partial class ExternalBrokerConnection : IOutboundPublisher, IBrokerReadiness, IDisposable
 {
+    /// <summary>The one "client" of <see cref="SubscriptionInterest"/> in this mode: the broker's subscribers as a whole.</summary>
+    private const string BrokerSubscribers = "";
+
     private readonly ILogger<ExternalBrokerConnection> _logger;
+    private readonly SubscriptionInterest _interest;
     private volatile bool _subscribed;
 
-    public ExternalBrokerConnection(IOptions<MqttOptions> options, ILoggerFactory loggerFactory, ILogger<ExternalBrokerConnection> logger)
+    public ExternalBrokerConnection(
+        IOptions<MqttOptions> options, SubscriptionInterest interest, ILoggerFactory loggerFactory, ILogger<ExternalBrokerConnection> logger)
     {
         _logger = logger;
+        _interest = interest;
         var mqtt = options.Value;
         var external = mqtt.External;
         Endpoint = $"{external.Host}:{external.Port}";
@@ -51,11 +57,27 @@ public sealed partial class ExternalBrokerConnection : IOutboundPublisher, IBrok
     /// <summary>The broker's address, for messages.</summary>
     public string Endpoint { get; }
 
-    /// <summary>Set by <see cref="ExternalBroker"/> once every route's shared subscription is granted on the current connection.</summary>
+    /// <summary>
+    /// Set by <see cref="ExternalBroker"/> once every route's shared subscription is granted on the current connection,
+    /// and cleared when it ends. The broker's subscriptions are the broker's to know: while this gateway is connected,
+    /// some subscription there may match any fleet-wide topic; while it is not, nothing it publishes reaches anyone. The
+    /// interest says so, so that the cluster sends fleet events through another gateway of the broker meanwhile.
+    /// </summary>
     public bool Subscribed
     {
         get => _subscribed;
-        set => _subscribed = value;
+        set
+        {
+            _subscribed = value;
+            if (value)
+            {
+                _interest.Subscribed(BrokerSubscribers, "#");
+            }
+            else
+            {
+                _interest.Disconnected(BrokerSubscribers);
+            }
+        }
     }
 
     public string? NotReadyReason =>

@@ -54,14 +54,6 @@ public sealed class SubscriptionInterest
         }
     }
 
-    /// <summary>Behind an external broker the subscriptions are the broker's to know: some subscription may match anything.</summary>
-    public static SubscriptionInterest Unknown()
-    {
-        var interest = new SubscriptionInterest();
-        interest.Subscribed(string.Empty, "#");
-        return interest;
-    }
-
     /// <summary>True when some subscription may match an <c>analytics/...</c> topic.</summary>
     public bool MayReceiveAnalytics => Volatile.Read(ref _counts[0]) > 0;
 

@@ -1,14 +1,21 @@
+using System.Collections.Immutable;
 using Orleans.IoT.Grains.Ports;
 
 namespace Orleans.IoT.Grains.Gateways;
 
 /// <summary>
-/// Publishes fleet-wide events through the co-hosted gateway by a method call, and to each other gateway whose
-/// subscribers may receive them by one one-way grain call. A gateway with no such subscriber gets nothing.
+/// Publishes fleet-wide events through the co-hosted gateway by a method call, and to other gateways whose subscribers
+/// may receive them by one one-way grain call each: to every such gateway with an embedded broker (its subscribers are
+/// its own), and to one per shared external broker (every subscriber there receives what one gateway publishes):
+/// none when the co-hosted gateway is a client of that broker and connected there, else the one with the lowest id,
+/// the same on every silo while their copies of the directory agree. A gateway with no such subscriber (behind an
+/// external broker: not connected there) gets nothing.
 /// </summary>
 public sealed class ClusterEventPublisher(ClusterGateways gateways, ILocalGateway? local = null) : IDeviceEventPublisher
 {
     private readonly string? _localId = local?.Id;
+    private readonly string? _localBroker = local?.SharedBroker;
+    private volatile Recipients _recipients = new([], [], [], []);
 
     public ValueTask ReadingRecorded(SensorReading reading, CancellationToken cancellationToken)
     {
@@ -48,13 +55,64 @@ public sealed class ClusterEventPublisher(ClusterGateways gateways, ILocalGatewa
 
     private void Notify<T>(FleetInterest kind, T message, Func<IGatewayObserver, T, Task> send)
     {
-        foreach (var gateway in gateways.Gateways)
+        foreach (var observer in RecipientsNow().Of(kind))
         {
-            if ((gateway.Interest & kind) != 0 && gateway.Id != _localId)
+            // One-way: the call is sent and not awaited; a gateway that cannot take it loses only this event.
+            send(observer, message).Ignore();
+        }
+    }
+
+    /// <summary>Worked out again only when this silo's copy of the directory changed.</summary>
+    private Recipients RecipientsNow()
+    {
+        var current = gateways.Gateways;
+        var recipients = _recipients;
+        if (recipients.Directory != current)
+        {
+            recipients = new Recipients(current, Choose(current, FleetInterest.Analytics), Choose(current, FleetInterest.Events), Choose(current, FleetInterest.Alerts));
+            _recipients = recipients;
+        }
+
+        return recipients;
+    }
+
+    private IGatewayObserver[] Choose(ImmutableArray<GatewayRegistration> directory, FleetInterest kind)
+    {
+        // The co-hosted gateway publishes every event; it serves its broker unless the directory says it cannot now
+        // (not connected there: no interest), when another gateway of that broker is chosen meanwhile.
+        var localBroker = directory.Any(g => g.Id == _localId && (g.Interest & kind) == 0) ? null : _localBroker;
+        var chosen = new List<IGatewayObserver>();
+        var byBroker = new Dictionary<string, GatewayRegistration>(StringComparer.Ordinal);
+        foreach (var gateway in directory)
+        {
+            if ((gateway.Interest & kind) == 0 || gateway.Id == _localId)
             {
-                // One-way: the call is sent and not awaited; a gateway that cannot take it loses only this event.
-                send(gateway.Observer, message).Ignore();
+                continue;
+            }
+
+            if (gateway.SharedBroker is null)
+            {
+                chosen.Add(gateway.Observer);
+            }
+            else if (gateway.SharedBroker != localBroker
+                && (!byBroker.TryGetValue(gateway.SharedBroker, out var other) || string.CompareOrdinal(gateway.Id, other.Id) < 0))
+            {
+                byBroker[gateway.SharedBroker] = gateway;
             }
         }
+
+        chosen.AddRange(byBroker.Values.Select(g => g.Observer));
+        return [.. chosen];
+    }
+
+    private sealed record Recipients(
+        ImmutableArray<GatewayRegistration> Directory, IGatewayObserver[] Analytics, IGatewayObserver[] Events, IGatewayObserver[] Alerts)
+    {
+        public IGatewayObserver[] Of(FleetInterest kind) => kind switch
+        {
+            FleetInterest.Analytics => Analytics,
+            FleetInterest.Events => Events,
+            _ => Alerts,
+        };
     }
 }

@@ -12,7 +12,7 @@ namespace Orleans.IoT.Grains.Gateways;
 public sealed class GatewayDirectoryGrain : Grain, IGatewayDirectoryGrain
 {
     private readonly ObserverManager<string, IGatewayObserver> _observers;
-    private readonly Dictionary<string, FleetInterest> _interest = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, GatewayRegistration> _registrations = new(StringComparer.Ordinal);
     private ImmutableArray<GatewayRegistration>? _gateways;
 
     public GatewayDirectoryGrain(IOptions<GatewayDirectoryOptions> options, TimeProvider clock, ILogger<GatewayDirectoryGrain> logger)
@@ -25,12 +25,11 @@ public sealed class GatewayDirectoryGrain : Grain, IGatewayDirectoryGrain
 
     public Task Register(GatewayRegistration registration)
     {
-        var known = _observers.Observers.TryGetValue(registration.Id, out var observer)
-            && observer.Equals(registration.Observer)
-            && _interest.TryGetValue(registration.Id, out var interest)
-            && interest == registration.Interest;
+        var known = _observers.Observers.ContainsKey(registration.Id)
+            && _registrations.TryGetValue(registration.Id, out var previous)
+            && previous == registration;
         _observers.Subscribe(registration.Id, registration.Observer);
-        _interest[registration.Id] = registration.Interest;
+        _registrations[registration.Id] = registration;
         if (!known)
         {
             _gateways = null;
@@ -42,7 +41,7 @@ public sealed class GatewayDirectoryGrain : Grain, IGatewayDirectoryGrain
     public Task Unregister(string gatewayId)
     {
         _observers.Unsubscribe(gatewayId);
-        _interest.Remove(gatewayId);
+        _registrations.Remove(gatewayId);
         _gateways = null;
         return Task.CompletedTask;
     }
@@ -53,12 +52,12 @@ public sealed class GatewayDirectoryGrain : Grain, IGatewayDirectoryGrain
         _observers.ClearExpired();
         if (_observers.Count != count || _gateways is null)
         {
-            foreach (var id in _interest.Keys.Where(id => !_observers.Observers.ContainsKey(id)).ToList())
+            foreach (var id in _registrations.Keys.Where(id => !_observers.Observers.ContainsKey(id)).ToList())
             {
-                _interest.Remove(id);
+                _registrations.Remove(id);
             }
 
-            _gateways = [.. _observers.Observers.Select(pair => new GatewayRegistration(pair.Key, pair.Value, _interest[pair.Key]))];
+            _gateways = [.. _observers.Observers.Keys.Select(id => _registrations[id])];
         }
 
         return Task.FromResult(_gateways.Value);

@@ -9,6 +9,9 @@ public interface ILocalGateway : IDeviceEventPublisher
     /// <summary>Its <c>Gateway:Id</c>, as device callers carry it.</summary>
     string Id { get; }
 
+    /// <summary>The external broker it shares with other gateways (<see cref="GatewayRegistration.SharedBroker"/>); null for an embedded one.</summary>
+    string? SharedBroker { get; }
+
     ValueTask SendCommandAsync(CommandStatus command, CancellationToken cancellationToken);
 
     ValueTask SendConfigAsync(ConfigStatus update, CancellationToken cancellationToken);

@@ -8,6 +8,8 @@ public sealed class CoHostedGateway(GatewayIdentity identity, GatewayPublisher p
 {
     public string Id { get; } = identity.Id;
 
+    public string? SharedBroker { get; } = identity.SharedBroker;
+
     public ValueTask SendCommandAsync(CommandStatus command, CancellationToken cancellationToken) => publisher.SendCommandAsync(command, cancellationToken);
 
     public ValueTask SendConfigAsync(ConfigStatus update, CancellationToken cancellationToken) => publisher.SendConfigAsync(update, cancellationToken);

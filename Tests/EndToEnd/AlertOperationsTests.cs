@@ -7,22 +7,23 @@ namespace Orleans.IoT.Tests.EndToEnd;
 
 /// <summary>
 /// Operators' alert topics end to end over MQTT: setting and reading the rules, acknowledging an alert. The node's rules
-/// are shared by its whole collection: a test that changes them puts back the rules it found.
+/// are shared by its whole collection: a test that changes them puts back the rules it found. In either broker mode.
 /// </summary>
-[Collection(NodeCollection.Name)]
-public sealed class AlertOperationsTests(NodeFixture node)
+public abstract class AlertOperationsFlows(NodeFixture node)
 {
-    private const string RulesTopic = "iot/devices/alerts/rules";
-    private const string GetRulesTopic = "iot/devices/alerts/rules/get";
+    protected NodeFixture Node => node;
+
+    protected const string RulesTopic = "iot/devices/alerts/rules";
+    protected const string GetRulesTopic = "iot/devices/alerts/rules/get";
     private const string Replies = "ops/alert-replies";
 
-    private const string HumidityRule = """
+    protected const string HumidityRule = """
         {"auth_token":"ignored","rules":[
           {"sensor_type":"temperature","operator":">","threshold":80,"severity":"high"},
           {"id":"damp","sensor_type":"humidity","operator":">","threshold":90,"severity":"medium","clear_threshold":85}]}
         """;
 
-    private IAlertRulesGrain RulesGrain => node.Grains.GetGrain<IAlertRulesGrain>(IAlertRulesGrain.Key);
+    protected IAlertRulesGrain RulesGrain => node.Grains.GetGrain<IAlertRulesGrain>(IAlertRulesGrain.Key);
 
     [Fact]
     public async Task An_operator_sets_a_rule_that_raises_on_the_next_reading_then_acknowledges_the_alert()
@@ -50,9 +51,8 @@ public sealed class AlertOperationsTests(NodeFixture node)
             Assert.True((await operatorClient.PublishAsync(GetRulesTopic, "{}", configure: b => b.WithResponseTopic(Replies))).IsSuccess);
             Assert.Equal(rules.GetRawText(), (await operatorClient.WaitForJsonAsync(Replies)).GetRawText());
 
-            await using var device = await node.ConnectAsync(deviceId, token);
-            var reading = await device.PublishAsync($"iot/devices/data/{deviceId}/humidity", """{"value":95}""");
-            Assert.True(reading.IsSuccess, reading.ReasonString);
+            await using var device = await node.ConnectDeviceAsync(deviceId, token);
+            await node.AcceptedAsync(device, $"iot/devices/data/{deviceId}/humidity", """{"value":95}""");
             var alert = await operatorClient.WaitForJsonAsync($"iot/alerts/medium/{deviceId}");
             Assert.Equal(("active", "damp", 95.0), (alert.GetProperty("state").GetString(), alert.GetProperty("rule").GetString(), alert.GetProperty("value").GetDouble()));
             var alertId = alert.GetProperty("alert_id").GetString()!;
@@ -73,27 +73,6 @@ public sealed class AlertOperationsTests(NodeFixture node)
         }
     }
 
-    [Fact]
-    public async Task An_mqtt_3_operator_sets_the_rules_and_they_are_in_force()
-    {
-        var before = await RulesGrain.GetRules();
-        try
-        {
-            await using var operatorClient = await TestMqttClient.ConnectAsync(
-                node.MqttPort, NodeFixture.OperatorName, NodeFixture.OperatorKey, clientId: $"ops-{Guid.NewGuid():N}", protocol: MqttProtocolVersion.V311);
-
-            await operatorClient.PublishAsync(RulesTopic, HumidityRule);
-
-            var now = await RulesGrain.GetRules();
-            Assert.Equal(before.Version + 1, now.Version);
-            Assert.Equal(["temperature>80", "damp"], now.Rules.Select(r => r.Id));
-        }
-        finally
-        {
-            await RestoreAsync(before);
-        }
-    }
-
     [Theory]
     [InlineData("""{"rules":[{"sensor_type":"humidity","operator":">","threshold":"90","severity":"medium"}]}""", "validation_failed: 'rules[0].threshold' must be a finite number")]
     [InlineData("""{"rules":[{"sensor_type":"humidity","operator":">","severity":"medium"}]}""", "validation_failed: 'rules[0].threshold' is required")]
@@ -105,10 +84,10 @@ public sealed class AlertOperationsTests(NodeFixture node)
         var before = await RulesGrain.GetRules();
         await using var operatorClient = await node.ConnectOperatorAsync();
 
-        var ack = await operatorClient.PublishAsync(RulesTopic, payload);
+        var refusal = await node.RefusedAsync(operatorClient, RulesTopic, payload);
 
-        Assert.Equal(MqttClientPublishReasonCode.ImplementationSpecificError, ack.ReasonCode);
-        Assert.StartsWith(expected, ack.ReasonString);
+        node.AssertRefusalAck(refusal, MqttClientPublishReasonCode.ImplementationSpecificError);
+        Assert.StartsWith(expected, $"{refusal.Code}: {refusal.Message}");
         Assert.Equal(before.Version, (await RulesGrain.GetRules()).Version);
     }
 
@@ -116,47 +95,19 @@ public sealed class AlertOperationsTests(NodeFixture node)
     public async Task An_unknown_alert_id_is_refused_without_echoing_it()
     {
         var (deviceId, token) = await node.RegisterDeviceAsync();
-        await using var device = await node.ConnectAsync(deviceId, token);
+        await using var device = await node.ConnectDeviceAsync(deviceId, token);
         await device.SubscribeAsync($"iot/devices/{deviceId}/errors");
         await using var operatorClient = await node.ConnectOperatorAsync();
         await operatorClient.SubscribeAsync(Replies);
         var unknown = Guid.NewGuid().ToString("N");
 
-        var ack = await operatorClient.PublishAsync($"iot/devices/alerts/{unknown}/acknowledge", "{}", configure: b => b.WithResponseTopic(Replies));
+        var refusal = await node.RefusedAsync(operatorClient, $"iot/devices/alerts/{unknown}/acknowledge", "{}", configure: b => b.WithResponseTopic(Replies));
 
-        Assert.Equal(MqttClientPublishReasonCode.ImplementationSpecificError, ack.ReasonCode);
-        Assert.Equal("validation_failed: no alert with this id", ack.ReasonString);
+        node.AssertRefusalAck(refusal, MqttClientPublishReasonCode.ImplementationSpecificError);
+        Assert.Equal(("validation_failed", "no alert with this id"), (refusal.Code, refusal.Message));
         var reply = await operatorClient.WaitForJsonAsync(Replies);
         Assert.Equal(("validation_failed", "no alert with this id"), (reply.GetProperty("code").GetString(), reply.GetProperty("message").GetString()));
         await device.AssertNothingOnAsync($"iot/devices/{deviceId}/errors", TimeSpan.FromMilliseconds(300));
-    }
-
-    [Fact]
-    public async Task Devices_and_anonymous_sessions_may_not_use_the_alert_topics_and_no_device_is_told()
-    {
-        var before = await RulesGrain.GetRules();
-        var (deviceId, token) = await node.RegisterDeviceAsync();
-        await using var device = await node.ConnectAsync(deviceId, token);
-        await device.SubscribeAsync($"iot/devices/{deviceId}/errors");
-        await using var anonymous = await node.ConnectAsync();
-        string[] topics = [RulesTopic, GetRulesTopic, $"iot/devices/alerts/{Guid.NewGuid():N}/acknowledge"];
-
-        foreach (var topic in topics)
-        {
-            var byDevice = await device.PublishAsync(topic, HumidityRule);
-            var byAnonymous = await anonymous.PublishAsync(topic, HumidityRule);
-
-            Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, byDevice.ReasonCode);
-            Assert.Equal("forbidden: only operators may publish on this topic", byDevice.ReasonString);
-            Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, byAnonymous.ReasonCode);
-            Assert.StartsWith("forbidden", byAnonymous.ReasonString); // the payload's auth_token is no operator key
-        }
-
-        var withoutCredentials = await anonymous.PublishAsync(RulesTopic, "{}");
-        Assert.Equal("unauthorized: this topic needs operator credentials", withoutCredentials.ReasonString);
-        Assert.Equal(MqttClientSubscribeResultCode.NotAuthorized, await device.SubscribeAsync("iot/devices/alerts/#"));
-        await device.AssertNothingOnAsync($"iot/devices/{deviceId}/errors", TimeSpan.FromMilliseconds(300));
-        Assert.Equal(before.Version, (await RulesGrain.GetRules()).Version);
     }
 
     [Fact]
@@ -177,7 +128,7 @@ public sealed class AlertOperationsTests(NodeFixture node)
         }
     }
 
-    private async Task RestoreAsync(AlertRuleSet rules)
+    protected async Task RestoreAsync(AlertRuleSet rules)
     {
         var outcome = await RulesGrain.SetRules(rules.Rules, Caller.Operator(NodeFixture.OperatorName));
         Assert.True(outcome.Result.IsOk, outcome.Result.Message);
@@ -186,3 +137,62 @@ public sealed class AlertOperationsTests(NodeFixture node)
     private static System.Text.Json.JsonElement Json(MqttApplicationMessage message) =>
         System.Text.Json.JsonDocument.Parse(message.ConvertPayloadToString()).RootElement;
 }
+
+[Collection(NodeCollection.Name)]
+public sealed class AlertOperationsTests(NodeFixture node) : AlertOperationsFlows(node)
+{
+    // Embedded only: MQTT 3.1.1 has no user properties, and behind Mosquitto an operator proves itself by the auth_token
+    // one; and there the broker's PUBACK comes before the gateway has handled the message.
+    [Fact]
+    public async Task An_mqtt_3_operator_sets_the_rules_and_they_are_in_force()
+    {
+        var before = await RulesGrain.GetRules();
+        try
+        {
+            await using var operatorClient = await TestMqttClient.ConnectAsync(
+                Node.MqttPort, NodeFixture.OperatorName, NodeFixture.OperatorKey, clientId: $"ops-{Guid.NewGuid():N}", protocol: MqttProtocolVersion.V311);
+
+            await operatorClient.PublishAsync(RulesTopic, HumidityRule);
+
+            var now = await RulesGrain.GetRules();
+            Assert.Equal(before.Version + 1, now.Version);
+            Assert.Equal(["temperature>80", "damp"], now.Rules.Select(r => r.Id));
+        }
+        finally
+        {
+            await RestoreAsync(before);
+        }
+    }
+
+    // Embedded only: behind Mosquitto, who may publish on the alert routes is its ACL's to decide (ExternalBrokerTests).
+    [Fact]
+    public async Task Devices_and_anonymous_sessions_may_not_use_the_alert_topics_and_no_device_is_told()
+    {
+        var before = await RulesGrain.GetRules();
+        var (deviceId, token) = await Node.RegisterDeviceAsync();
+        await using var device = await Node.ConnectDeviceAsync(deviceId, token);
+        await device.SubscribeAsync($"iot/devices/{deviceId}/errors");
+        await using var anonymous = await Node.ConnectAsync();
+        string[] topics = [RulesTopic, GetRulesTopic, $"iot/devices/alerts/{Guid.NewGuid():N}/acknowledge"];
+
+        foreach (var topic in topics)
+        {
+            var byDevice = await device.PublishAsync(topic, HumidityRule);
+            var byAnonymous = await anonymous.PublishAsync(topic, HumidityRule);
+
+            Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, byDevice.ReasonCode);
+            Assert.Equal("forbidden: only operators may publish on this topic", byDevice.ReasonString);
+            Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, byAnonymous.ReasonCode);
+            Assert.StartsWith("forbidden", byAnonymous.ReasonString); // the payload's auth_token is no operator key
+        }
+
+        var withoutCredentials = await anonymous.PublishAsync(RulesTopic, "{}");
+        Assert.Equal("unauthorized: this topic needs operator credentials", withoutCredentials.ReasonString);
+        Assert.Equal(MqttClientSubscribeResultCode.NotAuthorized, await device.SubscribeAsync("iot/devices/alerts/#"));
+        await device.AssertNothingOnAsync($"iot/devices/{deviceId}/errors", TimeSpan.FromMilliseconds(300));
+        Assert.Equal(before.Version, (await RulesGrain.GetRules()).Version);
+    }
+}
+
+[Collection(ExternalNodeCollection.Name)]
+public sealed class ExternalAlertOperationsTests(ExternalNodeFixture node) : AlertOperationsFlows(node);

@@ -1,17 +1,16 @@
 using System.Text.Json;
 using MQTTnet;
-using MQTTnet.Formatter;
 
 namespace Orleans.IoT.Tests.EndToEnd;
 
-/// <summary>The configuration twin end to end over MQTT: operator → device → its answer, with every state announced.</summary>
-public sealed class ConfigFlowTests(QuickPresenceNodeFixture node) : IClassFixture<QuickPresenceNodeFixture>
+/// <summary>The configuration twin end to end over MQTT: operator → device → its answer, with every state announced, in either broker mode.</summary>
+public abstract class ConfigFlows(NodeFixture node)
 {
     [Fact]
     public async Task A_configuration_update_reaches_the_device_and_its_answer_updates_the_twin()
     {
         var (deviceId, token) = await node.RegisterDeviceAsync();
-        await using var device = await node.ConnectAsync(deviceId, token);
+        await using var device = await node.ConnectDeviceAsync(deviceId, token);
         await device.SubscribeAsync($"iot/devices/{deviceId}/config/+");
         await using var operatorClient = await node.ConnectOperatorAsync();
         await operatorClient.SubscribeAsync($"iot/events/config/{deviceId}/+");
@@ -31,10 +30,9 @@ public sealed class ConfigFlowTests(QuickPresenceNodeFixture node) : IClassFixtu
         Assert.Equal(30, received.GetProperty("updates").GetProperty("interval").GetInt32());
         Assert.Equal(1, received.GetProperty("version").GetInt32());
 
-        var result = await device.PublishAsync(
-            $"iot/devices/control/{deviceId}/config/{configId}/result", """{"status":"applied","reported":{"interval":30,"mode":"eco"}}""");
+        await node.AcceptedAsync(
+            device, $"iot/devices/control/{deviceId}/config/{configId}/result", """{"status":"applied","reported":{"interval":30,"mode":"eco"}}""");
 
-        Assert.True(result.IsSuccess, result.ReasonString);
         Assert.Equal("sent", (await operatorClient.WaitForJsonAsync($"iot/events/config/{deviceId}/{configId}")).GetProperty("status").GetString());
         Assert.Equal("applied", (await operatorClient.WaitForJsonAsync($"iot/events/config/{deviceId}/{configId}")).GetProperty("status").GetString());
         var twin = await node.Grains.GetGrain<IDeviceGrain>(deviceId).GetConfig();
@@ -47,16 +45,15 @@ public sealed class ConfigFlowTests(QuickPresenceNodeFixture node) : IClassFixtu
     {
         var (deviceId, token) = await node.RegisterDeviceAsync();
         await WaitForOfflineAsync(deviceId);
-        await using var operatorClient = await TestMqttClient.ConnectAsync(
-            node.MqttPort, NodeFixture.OperatorName, NodeFixture.OperatorKey, clientId: $"ops-{Guid.NewGuid():N}", protocol: MqttProtocolVersion.V311);
+        await using var operatorClient = await node.ConnectLegacyOperatorAsync();
         await operatorClient.SubscribeAsync($"iot/events/config/{deviceId}/+");
         await operatorClient.PublishAsync($"iot/devices/control/{deviceId}/config", """{"config":{"interval":30},"config_id":"first"}""", qos: 2);
         await operatorClient.PublishAsync($"iot/devices/control/{deviceId}/config", """{"config":{"mode":"eco"},"config_id":"second"}""", qos: 2);
         Assert.Equal("pending", (await operatorClient.WaitForJsonAsync($"iot/events/config/{deviceId}/second")).GetProperty("status").GetString());
 
-        await using var device = await node.ConnectAsync(deviceId, token);
+        await using var device = await node.ConnectDeviceAsync(deviceId, token);
         await device.SubscribeAsync($"iot/devices/{deviceId}/config/+");
-        Assert.True((await device.PublishAsync($"iot/devices/heartbeat/{deviceId}", "{}")).IsSuccess);
+        await node.AcceptedAsync(device, $"iot/devices/heartbeat/{deviceId}", "{}");
 
         var received = await device.WaitForJsonAsync($"iot/devices/{deviceId}/config/second");
         Assert.Equal(2, received.GetProperty("version").GetInt32());
@@ -76,7 +73,7 @@ public sealed class ConfigFlowTests(QuickPresenceNodeFixture node) : IClassFixtu
 
         var ack = await operatorClient.PublishAsync($"iot/devices/control/{deviceId}/config", payload, qos: 2, configure: b => b.WithResponseTopic("ops/replies/bad-config"));
 
-        Assert.Equal(MqttClientPublishReasonCode.ImplementationSpecificError, ack.ReasonCode);
+        node.AssertRefusedAck(ack, "validation_failed");
         Assert.StartsWith(expected, (await operatorClient.WaitForJsonAsync("ops/replies/bad-config")).GetProperty("message").GetString());
     }
 
@@ -87,12 +84,12 @@ public sealed class ConfigFlowTests(QuickPresenceNodeFixture node) : IClassFixtu
         var (deviceId, token) = await node.RegisterDeviceAsync();
         await using var operatorClient = await node.ConnectOperatorAsync();
         await operatorClient.PublishAsync($"iot/devices/control/{victimId}/config", """{"config":{"interval":30},"config_id":"theirs"}""", qos: 2);
-        await using var device = await node.ConnectAsync(deviceId, token);
+        await using var device = await node.ConnectDeviceAsync(deviceId, token);
 
-        var onTheirTopic = await device.PublishAsync($"iot/devices/control/{victimId}/config/theirs/result", """{"status":"applied"}""");
+        var onTheirTopic = await node.RefusedAsync(device, $"iot/devices/control/{victimId}/config/theirs/result", """{"status":"applied"}""");
         var byDeviceAsOperator = await device.PublishAsync($"iot/devices/control/{deviceId}/config", """{"config":{"interval":1}}""", qos: 2);
 
-        Assert.StartsWith("forbidden", onTheirTopic.ReasonString);
+        Assert.Equal("forbidden", onTheirTopic.Code);
         Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, byDeviceAsOperator.ReasonCode);
         Assert.Equal(ConfigStates.Sent, Assert.Single((await node.Grains.GetGrain<IDeviceGrain>(victimId).GetConfig()).Updates).State);
     }
@@ -107,3 +104,7 @@ public sealed class ConfigFlowTests(QuickPresenceNodeFixture node) : IClassFixtu
         }
     }
 }
+
+public sealed class ConfigFlowTests(QuickPresenceNodeFixture node) : ConfigFlows(node), IClassFixture<QuickPresenceNodeFixture>;
+
+public sealed class ExternalConfigFlowTests(QuickPresenceExternalNodeFixture node) : ConfigFlows(node), IClassFixture<QuickPresenceExternalNodeFixture>;

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using MQTTnet;
+using Orleans.IoT.Gateway.Cluster;
 using Orleans.IoT.Gateway.Transport;
 using Orleans.IoT.Silo.Adapters.Memory;
 
@@ -111,6 +112,7 @@ public sealed class ExternalBrokerTests(ExternalNodeFixture node)
     {
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{node.HttpPort}"), Timeout = TimeSpan.FromSeconds(15) };
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/ready")).StatusCode);
+        await WaitForDirectoryInterestAsync(FleetInterest.All);
         var readiness = node.Services.GetRequiredService<IBrokerReadiness>();
         var (deviceId, device, token) = await node.RegisterExternalDeviceAsync();
         await device.DisposeAsync();
@@ -120,6 +122,8 @@ public sealed class ExternalBrokerTests(ExternalNodeFixture node)
         {
             await Eventually.TrueAsync(() => readiness.NotReadyReason is not null, "the gateway sees the broker gone");
             Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync("/health/ready")).StatusCode);
+            // Away from its broker it reaches no subscriber: the cluster sends fleet events through another gateway of the broker.
+            await WaitForDirectoryInterestAsync(FleetInterest.None);
         }
         finally
         {
@@ -128,9 +132,23 @@ public sealed class ExternalBrokerTests(ExternalNodeFixture node)
 
         await Eventually.TrueAsync(() => readiness.NotReadyReason is null, "the gateway is connected and subscribed again");
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/ready")).StatusCode);
+        await WaitForDirectoryInterestAsync(FleetInterest.All);
         await using var again = await TestMqttClient.ConnectAsync(node.Broker.Port, deviceId, $"broker-{deviceId}");
         var ack = await again.PublishAsync($"iot/devices/data/{deviceId}/humidity", $$"""{"value":40,"auth_token":"{{token}}"}""");
         Assert.True(ack.IsSuccess);
         await Eventually.TrueAsync(() => History.Read(deviceId, "humidity").Count == 1, "the reading is stored");
+    }
+
+    /// <summary>Until this node's gateway is in the gateway directory with <paramref name="interest"/>.</summary>
+    private async Task WaitForDirectoryInterestAsync(FleetInterest interest)
+    {
+        var gatewayId = node.Services.GetRequiredService<GatewayIdentity>().Id;
+        var directory = node.Grains.GetGrain<IGatewayDirectoryGrain>(IGatewayDirectoryGrain.Key);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while ((await directory.GetGateways()).FirstOrDefault(g => g.Id == gatewayId)?.Interest != interest)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the gateway registered with interest {interest}");
+            await Task.Delay(100);
+        }
     }
 }

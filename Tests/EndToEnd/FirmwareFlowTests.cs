@@ -1,23 +1,24 @@
 using MQTTnet;
-using MQTTnet.Formatter;
 
 namespace Orleans.IoT.Tests.EndToEnd;
 
-/// <summary>Firmware updates end to end over MQTT: operator → device → progress → updated, with every state on the events topic.</summary>
-public sealed class FirmwareFlowTests(QuickPresenceNodeFixture node) : IClassFixture<QuickPresenceNodeFixture>
+/// <summary>Firmware updates end to end over MQTT: operator → device → progress → updated, with every state on the events topic, in either broker mode.</summary>
+public abstract class FirmwareFlows(NodeFixture node)
 {
-    private const string Hex = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    protected NodeFixture Node => node;
+
+    internal const string Hex = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 
     [Fact]
     public async Task An_operators_update_reaches_the_device_and_its_progress_ends_in_the_new_firmware_version()
     {
         var (deviceId, token) = await node.RegisterDeviceAsync();
-        await using var device = await node.ConnectAsync(deviceId, token);
+        await using var device = await node.ConnectDeviceAsync(deviceId, token);
         await device.SubscribeAsync($"iot/devices/{deviceId}/firmware/update/+");
         await using var operatorClient = await node.ConnectOperatorAsync();
         await operatorClient.SubscribeAsync($"iot/events/firmware/{deviceId}/+");
         await operatorClient.SubscribeAsync("ops/replies/fw");
-        Assert.True((await device.PublishAsync($"iot/devices/heartbeat/{deviceId}", "{}")).IsSuccess);
+        await node.AcceptedAsync(device, $"iot/devices/heartbeat/{deviceId}", "{}");
 
         var ack = await operatorClient.PublishAsync(
             $"iot/devices/firmware/{deviceId}/update",
@@ -43,8 +44,7 @@ public sealed class FirmwareFlowTests(QuickPresenceNodeFixture node) : IClassFix
         string[] states = ["downloading", "downloaded", "verified", "updating", "updated"];
         foreach (var state in states)
         {
-            var reported = await device.PublishAsync(progressTopic, $$"""{"state":"{{state}}","progress":50}""");
-            Assert.True(reported.IsSuccess, $"{state}: {reported.ReasonString}");
+            await node.AcceptedAsync(device, progressTopic, $$"""{"state":"{{state}}","progress":50}""");
         }
 
         var events = $"iot/events/firmware/{deviceId}/{updateId}";
@@ -60,21 +60,20 @@ public sealed class FirmwareFlowTests(QuickPresenceNodeFixture node) : IClassFix
     }
 
     [Fact]
-    public async Task An_mqtt_3_operator_names_the_update_and_follows_it_on_the_events_topic()
+    public async Task An_operator_on_the_oldest_protocol_names_the_update_and_follows_it_on_the_events_topic()
     {
         var (deviceId, token) = await node.RegisterDeviceAsync();
-        await using var device = await node.ConnectAsync(deviceId, token);
-        await using var operatorClient = await TestMqttClient.ConnectAsync(
-            node.MqttPort, NodeFixture.OperatorName, NodeFixture.OperatorKey, clientId: $"ops-{Guid.NewGuid():N}", protocol: MqttProtocolVersion.V311);
+        await using var device = await node.ConnectDeviceAsync(deviceId, token);
+        await using var operatorClient = await node.ConnectLegacyOperatorAsync();
         await operatorClient.SubscribeAsync($"iot/events/firmware/{deviceId}/+");
-        Assert.True((await device.PublishAsync($"iot/devices/heartbeat/{deviceId}", "{}")).IsSuccess);
+        await node.AcceptedAsync(device, $"iot/devices/heartbeat/{deviceId}", "{}");
 
         await operatorClient.PublishAsync(
             $"iot/devices/firmware/{deviceId}/update", $$"""{"version":"3.1","url":"http://fw.example/3.1.bin","checksum":"{{Hex}}","update_id":"fw-3.1"}""", qos: 2);
 
         var sent = await operatorClient.WaitForJsonAsync($"iot/events/firmware/{deviceId}/fw-3.1");
         Assert.Equal("sent", sent.GetProperty("status").GetString());
-        Assert.True((await device.PublishAsync($"iot/devices/firmware/{deviceId}/update/fw-3.1/progress", """{"state":"failed","error":"battery low"}""")).IsSuccess);
+        await node.AcceptedAsync(device, $"iot/devices/firmware/{deviceId}/update/fw-3.1/progress", """{"state":"failed","error":"battery low"}""");
         var failed = await operatorClient.WaitForJsonAsync($"iot/events/firmware/{deviceId}/fw-3.1");
         Assert.Equal(("failed", "battery low"), (failed.GetProperty("status").GetString(), failed.GetProperty("error").GetString()));
     }
@@ -90,7 +89,7 @@ public sealed class FirmwareFlowTests(QuickPresenceNodeFixture node) : IClassFix
         Assert.True((await operatorClient.PublishAsync($"iot/devices/firmware/{deviceId}/update", update, qos: 2)).IsSuccess);
         var second = await operatorClient.PublishAsync($"iot/devices/firmware/{deviceId}/update", update, qos: 2, configure: b => b.WithResponseTopic("ops/replies/second"));
 
-        Assert.Equal(MqttClientPublishReasonCode.ImplementationSpecificError, second.ReasonCode);
+        node.AssertRefusedAck(second, "validation_failed");
         var reply = await operatorClient.WaitForJsonAsync("ops/replies/second");
         Assert.Equal("validation_failed", reply.GetProperty("code").GetString());
         Assert.StartsWith("the device already has a firmware update in flight", reply.GetProperty("message").GetString());
@@ -113,7 +112,7 @@ public sealed class FirmwareFlowTests(QuickPresenceNodeFixture node) : IClassFix
         var ack = await operatorClient.PublishAsync(
             $"iot/devices/firmware/{deviceId}/update", payload.Replace("HEX", Hex), qos: 2, configure: b => b.WithResponseTopic("ops/replies/bad"));
 
-        Assert.Equal(MqttClientPublishReasonCode.ImplementationSpecificError, ack.ReasonCode);
+        node.AssertRefusedAck(ack, "validation_failed");
         var reply = await operatorClient.WaitForJsonAsync("ops/replies/bad");
         Assert.Equal("validation_failed", reply.GetProperty("code").GetString());
         Assert.StartsWith(expected, reply.GetProperty("message").GetString());
@@ -128,26 +127,30 @@ public sealed class FirmwareFlowTests(QuickPresenceNodeFixture node) : IClassFix
         await using var operatorClient = await node.ConnectOperatorAsync();
         await operatorClient.PublishAsync(
             $"iot/devices/firmware/{victimId}/update", $$"""{"version":"2","url":"https://fw.example/2.bin","checksum":"{{Hex}}","update_id":"theirs"}""", qos: 2);
-        await using var device = await node.ConnectAsync(deviceId, token);
+        await using var device = await node.ConnectDeviceAsync(deviceId, token);
 
-        var onTheirTopic = await device.PublishAsync($"iot/devices/firmware/{victimId}/update/theirs/progress", """{"state":"updated"}""");
-        var onOwnTopic = await device.PublishAsync($"iot/devices/firmware/{deviceId}/update/theirs/progress", """{"state":"updated"}""");
+        var onTheirTopic = await node.RefusedAsync(device, $"iot/devices/firmware/{victimId}/update/theirs/progress", """{"state":"updated"}""");
+        var onOwnTopic = await node.RefusedAsync(device, $"iot/devices/firmware/{deviceId}/update/theirs/progress", """{"state":"updated"}""");
 
-        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, onTheirTopic.ReasonCode);
-        Assert.StartsWith("forbidden", onTheirTopic.ReasonString);
-        Assert.StartsWith("validation_failed: the device has no such firmware update", onOwnTopic.ReasonString);
+        Assert.Equal("forbidden", onTheirTopic.Code);
+        Assert.Equal("validation_failed", onOwnTopic.Code);
+        Assert.StartsWith("the device has no such firmware update", onOwnTopic.Message);
         var theirs = await node.Grains.GetGrain<IDeviceGrain>(victimId).GetFirmwareUpdate("theirs");
         Assert.NotEqual("updated", theirs!.State);
         Assert.Null((await node.Grains.GetGrain<IDeviceGrain>(victimId).GetSnapshot()).FirmwareVersion);
     }
+}
 
+public sealed class FirmwareFlowTests(QuickPresenceNodeFixture node) : FirmwareFlows(node), IClassFixture<QuickPresenceNodeFixture>
+{
+    // Embedded only: behind Mosquitto, who may publish on the update route is its ACL's to decide (ExternalBrokerTests).
     [Fact]
     public async Task Only_operators_may_start_updates()
     {
-        var (deviceId, token) = await node.RegisterDeviceAsync();
-        await using var device = await node.ConnectAsync(deviceId, token);
+        var (deviceId, token) = await Node.RegisterDeviceAsync();
+        await using var device = await Node.ConnectDeviceAsync(deviceId, token);
         await device.SubscribeAsync($"iot/devices/{deviceId}/errors");
-        await using var anonymous = await node.ConnectAsync();
+        await using var anonymous = await Node.ConnectAsync();
         var update = $$"""{"version":"2","url":"https://fw.example/2.bin","checksum":"{{Hex}}"}""";
 
         var byDevice = await device.PublishAsync($"iot/devices/firmware/{deviceId}/update", update, qos: 2);
@@ -157,6 +160,56 @@ public sealed class FirmwareFlowTests(QuickPresenceNodeFixture node) : IClassFix
         Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, byAnonymous.ReasonCode);
         Assert.Equal("forbidden", (await device.WaitForJsonAsync($"iot/devices/{deviceId}/errors")).GetProperty("code").GetString());
         Assert.Equal("unauthorized", (await device.WaitForJsonAsync($"iot/devices/{deviceId}/errors")).GetProperty("code").GetString());
-        Assert.Empty(await node.Grains.GetGrain<IDeviceGrain>(deviceId).GetFirmwareUpdates());
+        Assert.Empty(await Node.Grains.GetGrain<IDeviceGrain>(deviceId).GetFirmwareUpdates());
     }
 }
+
+public sealed class ExternalFirmwareFlowTests(QuickPresenceExternalNodeFixture node) : FirmwareFlows(node), IClassFixture<QuickPresenceExternalNodeFixture>;
+
+/// <summary>A node whose firmware updates expire after 2 s without progress.</summary>
+public sealed class QuickFirmwareTimeoutNodeFixture : NodeFixture
+{
+    public const int TimeoutSeconds = 2;
+
+    protected override IEnumerable<string> ExtraArguments => [$"--Firmware:TimeoutSeconds={TimeoutSeconds}"];
+}
+
+/// <summary><see cref="QuickFirmwareTimeoutNodeFixture"/> with its gateway a client of Mosquitto.</summary>
+public sealed class QuickFirmwareTimeoutExternalNodeFixture : ExternalNodeFixture
+{
+    protected override IEnumerable<string> ExtraArguments => [.. base.ExtraArguments, $"--Firmware:TimeoutSeconds={QuickFirmwareTimeoutNodeFixture.TimeoutSeconds}"];
+}
+
+/// <summary>A firmware update the device stops reporting on expires, announced to operators, in either broker mode.</summary>
+public abstract class FirmwareTimeoutFlows(NodeFixture node)
+{
+    [Fact]
+    public async Task An_update_without_progress_for_the_timeout_expires_and_later_progress_is_refused()
+    {
+        var (deviceId, token) = await node.RegisterDeviceAsync();
+        await using var device = await node.ConnectDeviceAsync(deviceId, token);
+        await device.SubscribeAsync($"iot/devices/{deviceId}/firmware/update/+");
+        await using var operatorClient = await node.ConnectOperatorAsync();
+        await operatorClient.SubscribeAsync($"iot/events/firmware/{deviceId}/+");
+        var events = $"iot/events/firmware/{deviceId}/stalls";
+
+        await operatorClient.PublishAsync(
+            $"iot/devices/firmware/{deviceId}/update", $$"""{"version":"4","url":"https://fw.example/4.bin","checksum":"{{FirmwareFlows.Hex}}","update_id":"stalls"}""", qos: 2);
+        await device.WaitForAsync($"iot/devices/{deviceId}/firmware/update/stalls");
+        await node.AcceptedAsync(device, $"iot/devices/firmware/{deviceId}/update/stalls/progress", """{"state":"downloading","progress":10}""");
+
+        Assert.Equal("sent", (await operatorClient.WaitForJsonAsync(events)).GetProperty("status").GetString());
+        Assert.Equal("downloading", (await operatorClient.WaitForJsonAsync(events)).GetProperty("status").GetString());
+        var expired = await operatorClient.WaitForJsonAsync(events, TimeSpan.FromSeconds(QuickFirmwareTimeoutNodeFixture.TimeoutSeconds + 5));
+        Assert.Equal("expired", expired.GetProperty("status").GetString());
+        Assert.Contains("Firmware:TimeoutSeconds", expired.GetProperty("error").GetString());
+
+        var late = await node.RefusedAsync(device, $"iot/devices/firmware/{deviceId}/update/stalls/progress", """{"state":"updated"}""");
+        Assert.Equal("validation_failed", late.Code);
+        Assert.Null((await node.Grains.GetGrain<IDeviceGrain>(deviceId).GetSnapshot()).FirmwareVersion);
+    }
+}
+
+public sealed class FirmwareTimeoutFlowTests(QuickFirmwareTimeoutNodeFixture node) : FirmwareTimeoutFlows(node), IClassFixture<QuickFirmwareTimeoutNodeFixture>;
+
+public sealed class ExternalFirmwareTimeoutFlowTests(QuickFirmwareTimeoutExternalNodeFixture node) : FirmwareTimeoutFlows(node), IClassFixture<QuickFirmwareTimeoutExternalNodeFixture>;

@@ -77,13 +77,15 @@ public sealed class NodeProcess : IAsyncDisposable
 
         var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {assembly}");
         var node = new NodeProcess(process, mqttPort, httpPort);
+        // A client of an external broker listens for no MQTT: its HTTP port opens once it has started.
+        var listensOn = info.ArgumentList.Contains("--Mqtt:Mode=External") ? httpPort : mqttPort;
         process.OutputDataReceived += (_, e) => node.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => node.Keep(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         try
         {
-            await node.WaitForPortAsync(TimeSpan.FromSeconds(60));
+            await node.WaitForPortAsync(listensOn, TimeSpan.FromSeconds(60));
         }
         catch
         {
@@ -157,7 +159,7 @@ public sealed class NodeProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private async Task WaitForPortAsync(TimeSpan timeout)
+    private async Task WaitForPortAsync(int port, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
@@ -170,7 +172,7 @@ public sealed class NodeProcess : IAsyncDisposable
             try
             {
                 using var probe = new TcpClient();
-                await probe.ConnectAsync("127.0.0.1", MqttPort);
+                await probe.ConnectAsync("127.0.0.1", port);
                 return;
             }
             catch (SocketException)
@@ -179,7 +181,7 @@ public sealed class NodeProcess : IAsyncDisposable
             }
         }
 
-        throw new TimeoutException($"the node did not listen on {MqttPort} within {timeout}:\n{string.Join('\n', Log())}");
+        throw new TimeoutException($"the node did not listen on {port} within {timeout}:\n{string.Join('\n', Log())}");
     }
 
     private void Keep(string? line)

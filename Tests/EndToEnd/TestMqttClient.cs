@@ -99,12 +99,23 @@ public sealed class TestMqttClient : IAsyncDisposable
     public Task<MqttClientPublishResult> PublishAsync(string topic, string payload, int qos = 1, Action<MqttApplicationMessageBuilder>? configure = null) =>
         PublishAsync(topic, Encoding.UTF8.GetBytes(payload), qos, configure);
 
+    /// <summary>
+    /// A token every publish carries as the <c>auth_token</c> user property (before any the caller adds, so that one wins):
+    /// how a device or operator proves itself behind an external broker, whose connection hides who it is.
+    /// </summary>
+    public string? AttachedToken { get; set; }
+
     public Task<MqttClientPublishResult> PublishAsync(string topic, byte[] payload, int qos = 1, Action<MqttApplicationMessageBuilder>? configure = null)
     {
         var builder = new MqttApplicationMessageBuilder()
             .WithTopic(topic)
             .WithPayload(payload)
             .WithQualityOfServiceLevel((MqttQualityOfServiceLevel)qos);
+        if (AttachedToken is not null)
+        {
+            builder.WithUserProperty("auth_token", Encoding.UTF8.GetBytes(AttachedToken));
+        }
+
         configure?.Invoke(builder);
         return _client.PublishAsync(builder.Build());
     }
@@ -138,6 +149,34 @@ public sealed class TestMqttClient : IAsyncDisposable
         }
     }
 
+    /// <summary>How many messages on <paramref name="topic"/> have arrived and are not claimed yet.</summary>
+    public int UnclaimedOn(string topic)
+    {
+        TakeInbox();
+        return _unclaimed.Count(m => m.Topic == topic);
+    }
+
+    /// <summary>
+    /// The unclaimed message on <paramref name="topic"/> that follows the first <paramref name="after"/> ones, left
+    /// unclaimed for a later <see cref="WaitForAsync"/>; fails after <paramref name="timeout"/> without one.
+    /// </summary>
+    public async Task<JsonElement> PeekJsonAsync(string topic, int after, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (UnclaimedOn(topic) <= after)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"nothing more arrived on '{topic}' within {timeout}");
+            }
+
+            await Task.Delay(20);
+        }
+
+        var message = _unclaimed.Where(m => m.Topic == topic).ElementAt(after);
+        return JsonDocument.Parse(message.ConvertPayloadToString()).RootElement;
+    }
+
     public async Task<JsonElement> WaitForJsonAsync(string topic, TimeSpan? timeout = null)
     {
         var message = await WaitForAsync(topic, timeout);
@@ -152,10 +191,7 @@ public sealed class TestMqttClient : IAsyncDisposable
         {
             Assert.Null(TryClaim(topic));
             await Task.Delay(50);
-            while (_inbox.Reader.TryRead(out var message))
-            {
-                _unclaimed.Add(message);
-            }
+            TakeInbox();
         }
 
         Assert.Null(TryClaim(topic));
@@ -169,6 +205,14 @@ public sealed class TestMqttClient : IAsyncDisposable
         }
 
         _client.Dispose();
+    }
+
+    private void TakeInbox()
+    {
+        while (_inbox.Reader.TryRead(out var message))
+        {
+            _unclaimed.Add(message);
+        }
     }
 
     private MqttApplicationMessage? TryClaim(string topic)

@@ -64,6 +64,7 @@ public static class GatewayServiceCollectionExtensions
         });
         services.TryAddSingleton(new FailureClassifier());
         services.AddSingleton<MessageDispatcher>();
+        services.AddSingleton<InboundCalls>();
         services.AddSingleton<IDeviceAuthenticator, GrainDeviceAuthenticator>();
         services.AddSingleton<IDeviceConnections, GrainDeviceConnections>();
         services.TryAddSingleton(TimeProvider.System);

@@ -53,10 +53,18 @@ public static class GatewayNode
                 o.ServiceId = cluster.ServiceId;
             });
             client.UseConnectionRetryFilter<ClusterConnectionRetry>();
+            client.AddGatewayCountChangedHandler(services => (_, e) =>
+            {
+                if (e.NumberOfConnectedGateways < e.PreviousNumberOfConnectedGateways)
+                {
+                    services.GetRequiredService<SiloConnectionLoss>().Lost(e.NumberOfConnectedGateways);
+                }
+            });
         });
 
         var services = builder.Services;
         services.AddSingleton(cluster);
+        services.AddSingleton<SiloConnectionLoss>();
         // As in the silo: a Redis connection failure (grain state read at activation, say) is a passing fault.
         services.AddSingleton(new FailureClassifier(typeof(RedisConnectionException)));
         services.AddIoTGateway(configuration);

@@ -46,7 +46,7 @@ public sealed partial class MessageDispatcher(
             }
             catch (OperationCanceledException) when (message.CancellationToken.IsCancellationRequested)
             {
-                result = MessageResult.Failed("the gateway is shutting down");
+                result = MessageResult.Failed("the gateway is stopping, or lost a silo while the message was handled; send it again");
             }
             catch (Exception ex) when (failures.IsPassing(ex))
             {

@@ -50,6 +50,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
     private readonly ConcurrentDictionary<(string ClientId, EndPoint? RemoteEndPoint), BrokerSession> _connecting = new();
 
     private readonly CancellationTokenSource _stopping = new();
+    private readonly InboundCalls _calls;
     private int _inFlight;
     private volatile bool _draining;
 
@@ -60,6 +61,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
         OperatorDirectory directory,
         IDeviceAuthenticator devices,
         MessageDispatcher dispatcher,
+        InboundCalls calls,
         GatewayMetrics metrics,
         ConnectRateLimiter connectRate,
         BrokerTls tls,
@@ -76,6 +78,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
         _directory = directory;
         _devices = devices;
         _dispatcher = dispatcher;
+        _calls = calls;
         _metrics = metrics;
         _connectRate = connectRate;
         _tls = tls;
@@ -134,6 +137,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
         }
 
         await _stopping.CancelAsync();
+        _calls.Stop();
         if (_server.IsStarted)
         {
             await _server.StopAsync();
@@ -416,7 +420,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IDisposable
                 return;
             }
 
-            var result = await _dispatcher.DispatchAsync(MqttMessages.ToInbound(message, identity, e.ClientId, _stopping.Token));
+            var result = await _dispatcher.DispatchAsync(MqttMessages.ToInbound(message, identity, e.ClientId, _calls.Token));
             switch (result.Outcome)
             {
                 case MessageOutcome.Accepted:

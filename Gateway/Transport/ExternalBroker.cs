@@ -37,6 +37,7 @@ public sealed partial class ExternalBroker : IHostedService, IDisposable
     private readonly SemaphoreSlim _slots;
     private readonly Caller _publisher;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly InboundCalls _calls;
     private readonly CancellationTokenSource _supervising = new();
     private Task? _supervisor;
 
@@ -55,6 +56,7 @@ public sealed partial class ExternalBroker : IHostedService, IDisposable
     public ExternalBroker(
         ExternalBrokerConnection connection,
         MessageDispatcher dispatcher,
+        InboundCalls calls,
         OperatorDirectory directory,
         IOptions<MqttOptions> options,
         ILogger<ExternalBroker> logger)
@@ -62,6 +64,7 @@ public sealed partial class ExternalBroker : IHostedService, IDisposable
         _connection = connection;
         _client = connection.Client;
         _dispatcher = dispatcher;
+        _calls = calls;
         _directory = directory;
         _options = options.Value.External;
         _logger = logger;
@@ -128,6 +131,7 @@ public sealed partial class ExternalBroker : IHostedService, IDisposable
 
         _draining = true;
         await _stopping.CancelAsync();
+        _calls.Stop();
         await DisconnectAsync();
     }
 
@@ -342,7 +346,7 @@ public sealed partial class ExternalBroker : IHostedService, IDisposable
             MessageResult result;
             try
             {
-                result = await _dispatcher.DispatchAsync(MqttMessages.ToInbound(message, SessionOf(message), null, _stopping.Token));
+                result = await _dispatcher.DispatchAsync(MqttMessages.ToInbound(message, SessionOf(message), null, _calls.Token));
             }
             catch (Exception ex)
             {

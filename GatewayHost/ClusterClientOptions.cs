@@ -26,4 +26,12 @@ public sealed class ClusterClientOptions
     /// <summary>How long to wait between attempts to reach the cluster at start (silos may start later than gateways).</summary>
     [Range(1, 300, ErrorMessage = "Orleans:ConnectRetrySeconds must be between 1 and 300")]
     public int ConnectRetrySeconds { get; set; } = 2;
+
+    /// <summary>
+    /// How long a grain call may take before the gateway gives up on it. The silos' default (their
+    /// <c>History:MaxOutageSeconds</c> + 30): a reading may wait that long for PostgreSQL. A call to a silo that died is
+    /// not left to it: the gateway cancels the calls in flight when it loses a silo.
+    /// </summary>
+    [Range(1, 3630, ErrorMessage = "Orleans:ResponseTimeoutSeconds must be between 1 and 3630")]
+    public int ResponseTimeoutSeconds { get; set; } = 60;
 }

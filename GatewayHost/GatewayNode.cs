@@ -52,6 +52,7 @@ public static class GatewayNode
                 o.ClusterId = cluster.ClusterId;
                 o.ServiceId = cluster.ServiceId;
             });
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(cluster.ResponseTimeoutSeconds));
             client.UseConnectionRetryFilter<ClusterConnectionRetry>();
             client.AddGatewayCountChangedHandler(services => (_, e) =>
             {

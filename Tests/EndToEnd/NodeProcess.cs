@@ -166,6 +166,7 @@ public sealed class NodeProcess : IAsyncDisposable
         {
             if (_process.HasExited)
             {
+                await _process.WaitForExitAsync(); // until its output is read to the end, for the log below
                 throw new InvalidOperationException($"the node exited with code {_process.ExitCode}:\n{string.Join('\n', Log())}");
             }
 

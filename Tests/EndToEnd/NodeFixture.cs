@@ -172,12 +172,35 @@ public class NodeFixture : IAsyncLifetime
         return (deviceId, response.GetProperty("auth_token").GetString()!);
     }
 
+    /// <summary>
+    /// A free loopback port for a node or broker to listen on, never handed out twice in a run. Taken below the
+    /// ephemeral range (32768 up on Linux), from 10000 to 19999: a port the system picks there may be taken by another
+    /// test's outgoing connection between this check and the node binding it. 20000 up is deploy/cluster.sh's
+    /// (<see cref="Cluster.ProcessClusterFixture"/>).
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; attempt < PortRange; attempt++)
+        {
+            var port = FirstPort + (int)((uint)Interlocked.Increment(ref _nextPort) % PortRange);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken: try the next.
+            }
+        }
+
+        throw new InvalidOperationException($"no free loopback port between {FirstPort} and {FirstPort + PortRange - 1}");
     }
+
+    private const int FirstPort = 10_000;
+    private const int PortRange = 10_000;
+    private static int _nextPort = Random.Shared.Next(PortRange);
 }
 
 /// <summary>Why the node refused a message, as its sender learns it: the contract's error code and its message, and the broker's acknowledgement.</summary>

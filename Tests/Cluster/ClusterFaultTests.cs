@@ -203,10 +203,15 @@ public abstract class ClusterFaults(ProcessClusterFixture cluster, ITestOutputHe
         }
 
         var deadline = Stopwatch.StartNew();
-        while (devices.Any(d => !d.CommandsReceived.Contains(commandId)))
+        while (devices.Where(d => !d.CommandsReceived.Contains(commandId)).ToList() is { Count: > 0 } missing)
         {
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(20),
-                "commands not received by: " + string.Join(", ", devices.Where(d => !d.CommandsReceived.Contains(commandId)).Select(d => $"{d.DeviceId} (gateway {d.Gateway + 1})")));
+            if (deadline.Elapsed > TimeSpan.FromSeconds(20))
+            {
+                var states = await Task.WhenAll(missing.Select(async d =>
+                    $"{d.DeviceId} (gateway {d.Gateway + 1}): {(await api1.GetJsonAsync($"/api/v1/devices/{d.DeviceId}/commands/{commandId}")).GetProperty("status")}"));
+                Assert.Fail($"commands not received by: {string.Join(", ", states)}\n{Cluster.LogTails(40)}");
+            }
+
             await Task.Delay(100);
         }
     }

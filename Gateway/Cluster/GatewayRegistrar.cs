@@ -86,14 +86,20 @@ public sealed partial class GatewayRegistrar(
         }
     }
 
+    /// <summary>Renews at once rather than at the next period: the directory grain may have moved with a silo that died.</summary>
+    public void RenewNow() => _interestChanged.Writer.TryWrite(true);
+
     private void OnInterestChanged() => _interestChanged.Writer.TryWrite(true);
 
     private async Task RegisterAsync()
     {
         try
         {
+            // Bounded: a call in flight to a silo that died is never answered (a client does not fail it), and waiting for
+            // the response timeout would let this gateway expire from the directory meanwhile.
             await grains.GetGrain<IGatewayDirectoryGrain>(IGatewayDirectoryGrain.Key)
-                .Register(new GatewayRegistration(identity.Id, _reference!, interest.Current, identity.SharedBroker));
+                .Register(new GatewayRegistration(identity.Id, _reference!, interest.Current, identity.SharedBroker))
+                .WaitAsync(_period);
             Interlocked.Exchange(ref _registeredAt, clock.GetUtcNow().ToUnixTimeMilliseconds());
             if (_failing)
             {

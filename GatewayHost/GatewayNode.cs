@@ -1,6 +1,7 @@
 using Orleans.Configuration;
 using Orleans.IoT.Gateway;
 using Orleans.IoT.Gateway.Api;
+using Orleans.IoT.Gateway.WebConsole;
 using Orleans.IoT.Gateway.Cluster;
 using Orleans.IoT.Gateway.Configuration;
 using Orleans.IoT.Gateway.Messaging;
@@ -90,6 +91,7 @@ public static class GatewayNode
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
         app.MapPrometheusExport();
         app.MapOperatorApi();
+        app.MapFleetConsole();
         return app;
     }
 }

@@ -6,6 +6,7 @@ using Orleans.Configuration;
 using Orleans.Dashboard;
 using Orleans.IoT.Gateway;
 using Orleans.IoT.Gateway.Api;
+using Orleans.IoT.Gateway.WebConsole;
 using Orleans.IoT.Gateway.Configuration;
 using Orleans.IoT.Gateway.Messaging;
 using Orleans.IoT.Gateway.Security;
@@ -224,6 +225,7 @@ public static class IoTNode
         if (gateway.CoHosted)
         {
             app.MapOperatorApi();
+            app.MapFleetConsole();
         }
 
         if (orleans.Dashboard)

@@ -36,12 +36,13 @@ public sealed class ConsoleBrowser : IAsyncLifetime
     }
 
     /// <summary>A fresh browser context (its own cookies) on <paramref name="baseUrl"/>, <paramref name="width"/> px wide.</summary>
-    public async Task<IPage> NewPageAsync(string baseUrl, int width = 1280)
+    public async Task<IPage> NewPageAsync(string baseUrl, int width = 1280, ColorScheme colorScheme = ColorScheme.Light)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = baseUrl,
             ViewportSize = new ViewportSize { Width = width, Height = 900 },
+            ColorScheme = colorScheme,
         });
         context.SetDefaultTimeout(15_000);
         return await context.NewPageAsync();

@@ -87,6 +87,34 @@ public sealed class ConsoleBrowserTests(NodeFixture node, ConsoleBrowser browser
         await SaveAsync(page, "devices");
     }
 
+    [Fact]
+    public async Task A_refusal_and_an_unreachable_node_show_in_a_banner_never_a_blank_page()
+    {
+        var page = await browser.NewPageAsync(BaseUrl, width: 390, ColorScheme.Dark);
+        await page.RouteAsync("**/api/v1/**", route => route.FulfillAsync(new RouteFulfillOptions
+        {
+            Status = 503,
+            ContentType = "application/problem+json",
+            Body = """{"type":"urn:orleans-iot:error:unavailable","title":"unavailable","status":503,"detail":"the device catalog cannot be reached","code":"unavailable"}""",
+        }));
+        await page.GotoAsync(ConsoleSession.SignInPath);
+        await SignInAsync(page, NodeFixture.OperatorKey);
+
+        await Expect(page.Locator("#banner")).ToHaveTextAsync("The node could not answer (503): the device catalog cannot be reached (unavailable)");
+        await Expect(page.GetByText("The fleet could not be read.")).ToBeVisibleAsync();
+        await SaveAsync(page, "fleet-refused-dark-390", close: false);
+
+        await page.UnrouteAllAsync();
+        await page.RouteAsync("**/api/v1/**", route => route.AbortAsync());
+        await page.GetByRole(AriaRole.Link, new() { Name = "Devices" }).ClickAsync();
+
+        await Expect(page.Locator("#banner")).ToContainTextAsync("The node cannot be reached");
+        await Expect(page.GetByText("The devices could not be read.")).ToBeVisibleAsync();
+        await page.Keyboard.PressAsync("Tab");
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Skip to content" })).ToBeFocusedAsync();
+        await SaveAsync(page, "devices-node-down-dark-390");
+    }
+
     /// <summary>Signs in on the sign-in page the browser is on (or was sent to).</summary>
     private static async Task SignInAsync(IPage page, string key)
     {
@@ -103,10 +131,13 @@ public sealed class ConsoleBrowserTests(NodeFixture node, ConsoleBrowser browser
         return await http.SendAsync(request);
     }
 
-    private async Task SaveAsync(IPage page, string name)
+    private async Task SaveAsync(IPage page, string name, bool close = true)
     {
         var file = await browser.ScreenshotAsync(page, name);
         output.WriteLine($"screenshot: {file}");
-        await page.Context.CloseAsync();
+        if (close)
+        {
+            await page.Context.CloseAsync();
+        }
     }
 }

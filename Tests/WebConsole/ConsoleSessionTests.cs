@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using Orleans.IoT.Gateway.WebConsole;
 using Orleans.IoT.Tests.Api;
 using Orleans.IoT.Tests.EndToEnd;
@@ -13,7 +12,7 @@ public sealed class ConsoleSessionTests(NodeFixture node)
     [Fact]
     public async Task A_console_page_without_a_session_leads_to_sign_in_and_the_api_stays_401()
     {
-        using var http = NewClient(out _);
+        using var http = ConsoleHttp.NewClient(node.HttpPort);
 
         using var page = await http.GetAsync("/devices?type=x");
         using var api = await http.GetAsync("/api/v1/devices");
@@ -26,11 +25,11 @@ public sealed class ConsoleSessionTests(NodeFixture node)
     [Fact]
     public async Task Sign_in_takes_the_console_header_and_a_valid_key_and_issues_a_strict_http_only_cookie()
     {
-        using var http = NewClient(out _);
+        using var http = ConsoleHttp.NewClient(node.HttpPort);
 
-        using var withoutHeader = await PostSignInAsync(http, NodeFixture.OperatorKey, consoleHeader: false);
-        using var wrongKey = await PostSignInAsync(http, NodeFixture.OperatorKey + "x");
-        using var signedIn = await PostSignInAsync(http, NodeFixture.OperatorKey);
+        using var withoutHeader = await ConsoleHttp.PostSignInAsync(http, NodeFixture.OperatorKey, consoleHeader: false);
+        using var wrongKey = await ConsoleHttp.PostSignInAsync(http, NodeFixture.OperatorKey + "x");
+        using var signedIn = await ConsoleHttp.PostSignInAsync(http, NodeFixture.OperatorKey);
 
         await ApiClient.AssertProblemAsync(withoutHeader, HttpStatusCode.Forbidden, ErrorCodes.Forbidden);
         var refusal = await ApiClient.AssertProblemAsync(wrongKey, HttpStatusCode.Unauthorized, ErrorCodes.Unauthorized);
@@ -45,8 +44,8 @@ public sealed class ConsoleSessionTests(NodeFixture node)
     [Fact]
     public async Task A_change_authenticated_by_the_cookie_needs_the_console_header()
     {
-        using var http = NewClient(out _);
-        using (var signIn = await PostSignInAsync(http, NodeFixture.OperatorKey))
+        using var http = ConsoleHttp.NewClient(node.HttpPort);
+        using (var signIn = await ConsoleHttp.PostSignInAsync(http, NodeFixture.OperatorKey))
         {
             Assert.Equal(HttpStatusCode.NoContent, signIn.StatusCode);
         }
@@ -62,29 +61,5 @@ public sealed class ConsoleSessionTests(NodeFixture node)
         var problem = await ApiClient.AssertProblemAsync(forged, HttpStatusCode.Forbidden, ErrorCodes.Forbidden);
         Assert.Contains(ConsoleSession.HeaderName, problem.GetProperty("detail").GetString());
         await ApiClient.AssertProblemAsync(fromConsole, HttpStatusCode.NotFound, ErrorCodes.NotRegistered);
-    }
-
-    private HttpClient NewClient(out CookieContainer cookies)
-    {
-        cookies = new CookieContainer();
-        return new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false })
-        {
-            BaseAddress = new Uri($"http://127.0.0.1:{node.HttpPort}"),
-            Timeout = TimeSpan.FromSeconds(30),
-        };
-    }
-
-    private static Task<HttpResponseMessage> PostSignInAsync(HttpClient http, string key, bool consoleHeader = true)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, FleetConsole.SessionPath)
-        {
-            Content = new StringContent($$"""{"operator":"{{NodeFixture.OperatorName}}","key":"{{key}}"}""", Encoding.UTF8, "application/json"),
-        };
-        if (consoleHeader)
-        {
-            request.Headers.Add(ConsoleSession.HeaderName, "1");
-        }
-
-        return http.SendAsync(request);
     }
 }

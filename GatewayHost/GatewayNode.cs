@@ -1,11 +1,11 @@
 using Orleans.Configuration;
 using Orleans.IoT.Gateway;
 using Orleans.IoT.Gateway.Api;
-using Orleans.IoT.Gateway.WebConsole;
 using Orleans.IoT.Gateway.Cluster;
 using Orleans.IoT.Gateway.Configuration;
 using Orleans.IoT.Gateway.Messaging;
 using Orleans.IoT.Gateway.Transport;
+using Orleans.IoT.Gateway.WebConsole;
 using StackExchange.Redis;
 
 namespace Orleans.IoT.GatewayHost;

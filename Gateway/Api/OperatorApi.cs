@@ -13,8 +13,8 @@ namespace Orleans.IoT.Gateway.Api;
 
 /// <summary>
 /// The operator HTTP API (DESIGN §4): <c>/api/v1</c>, JSON in snake_case with RFC 3339 times, an operator key as
-/// bearer token (or the fleet console's session, <see cref="ConsoleSession"/>) on every endpoint, errors as problem details, described at <c>/openapi/v1.json</c> and browsable at
-/// <c>/scalar/v1</c>.
+/// bearer token (or the fleet console's session, <see cref="ConsoleSession"/>) on every endpoint, errors as problem
+/// details, described at <c>/openapi/v1.json</c> and browsable at <c>/scalar/v1</c>.
 /// </summary>
 public static class OperatorApi
 {

@@ -5,6 +5,7 @@ using Orleans.IoT.Gateway.Cluster;
 using Orleans.IoT.Gateway.Configuration;
 using Orleans.IoT.Gateway.Messaging;
 using Orleans.IoT.Gateway.Transport;
+using Orleans.IoT.Gateway.WebConsole;
 using StackExchange.Redis;
 
 namespace Orleans.IoT.GatewayHost;
@@ -90,6 +91,7 @@ public static class GatewayNode
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
         app.MapPrometheusExport();
         app.MapOperatorApi();
+        app.MapFleetConsole();
         return app;
     }
 }

@@ -10,6 +10,7 @@ using Orleans.IoT.Gateway.Configuration;
 using Orleans.IoT.Gateway.Messaging;
 using Orleans.IoT.Gateway.Security;
 using Orleans.IoT.Gateway.Transport;
+using Orleans.IoT.Gateway.WebConsole;
 using Orleans.IoT.Grains;
 using Orleans.IoT.Grains.Alerts;
 using Orleans.IoT.Grains.Fleet;
@@ -224,6 +225,7 @@ public static class IoTNode
         if (gateway.CoHosted)
         {
             app.MapOperatorApi();
+            app.MapFleetConsole();
         }
 
         if (orleans.Dashboard)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Throw-away Redis and PostgreSQL on loopback for the durable profile and its tests; also installs Mosquitto, which the
-# external-broker tests start themselves, each on its own free port with the configuration of deploy/mosquitto.
+# external-broker tests start themselves, each on its own free port with the configuration of deploy/mosquitto, and
+# Chromium, which the fleet console's browser tests drive.
 #
 #   deploy/services.sh start    install what is missing, start both, print the settings to export
 #   deploy/services.sh stop     stop both and delete their data
@@ -37,6 +38,8 @@ install_missing() {
   ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || missing+=(postgresql)
   # The external-broker tests start their own Mosquitto (Tests/EndToEnd/MosquittoBroker.cs) on a free loopback port.
   [ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null || missing+=(mosquitto)
+  # The fleet console's browser tests (Tests/WebConsole) drive Debian's Chromium through Playwright.
+  [ -x "${ORLEANS_IOT_CHROMIUM:-/usr/bin/chromium}" ] || missing+=(chromium)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "installing ${missing[*]}" >&2
     as_root apt-get update -qq

@@ -6,14 +6,15 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.OpenApi;
+using Orleans.IoT.Gateway.WebConsole;
 using Scalar.AspNetCore;
 
 namespace Orleans.IoT.Gateway.Api;
 
 /// <summary>
 /// The operator HTTP API (DESIGN §4): <c>/api/v1</c>, JSON in snake_case with RFC 3339 times, an operator key as
-/// bearer token on every endpoint, errors as problem details, described at <c>/openapi/v1.json</c> and browsable at
-/// <c>/scalar/v1</c>.
+/// bearer token (or the fleet console's session, <see cref="ConsoleSession"/>) on every endpoint, errors as problem
+/// details, described at <c>/openapi/v1.json</c> and browsable at <c>/scalar/v1</c>.
 /// </summary>
 public static class OperatorApi
 {
@@ -21,16 +22,23 @@ public static class OperatorApi
 
     public const string DashboardPath = "/dashboard";
 
-    /// <summary>The authorization policy of every API endpoint and the dashboard: an operator, by key.</summary>
+    /// <summary>The authorization policy of every API endpoint and the dashboard: an operator, by key or console session.</summary>
     public const string OperatorPolicy = "operator";
 
     public static IServiceCollection AddOperatorApi(this IServiceCollection services)
     {
-        services.AddAuthentication(OperatorKeyAuthentication.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, OperatorKeyAuthentication>(OperatorKeyAuthentication.SchemeName, null);
+        services.AddAuthentication(ConsoleSession.OperatorOrSessionScheme)
+            .AddPolicyScheme(ConsoleSession.OperatorOrSessionScheme, null, o => o.ForwardDefaultSelector = ConsoleSession.SelectScheme)
+            .AddScheme<AuthenticationSchemeOptions, OperatorKeyAuthentication>(OperatorKeyAuthentication.SchemeName, null)
+            .AddCookie(ConsoleSession.SchemeName);
+        services.AddConsoleSessions();
         services.AddAuthorizationBuilder()
             .AddPolicy(OperatorPolicy, policy => policy
-                .AddAuthenticationSchemes(OperatorKeyAuthentication.SchemeName)
+                .AddAuthenticationSchemes(ConsoleSession.OperatorOrSessionScheme)
+                .RequireClaim(OperatorKeyAuthentication.OperatorClaim)
+                .AddRequirements(new ConsoleRequestRequirement()))
+            .AddPolicy(ConsoleSession.PagePolicy, policy => policy
+                .AddAuthenticationSchemes(ConsoleSession.SchemeName)
                 .RequireClaim(OperatorKeyAuthentication.OperatorClaim));
         services.ConfigureHttpJsonOptions(o =>
         {

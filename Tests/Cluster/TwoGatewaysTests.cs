@@ -1,5 +1,7 @@
+using System.Net;
 using Orleans.IoT.Tests.Api;
 using Orleans.IoT.Tests.EndToEnd;
+using Orleans.IoT.Tests.WebConsole;
 
 namespace Orleans.IoT.Tests.Cluster;
 
@@ -116,6 +118,21 @@ public sealed class TwoGatewaysTests(TwoGatewaysFixture cluster)
         var ready = await http.GetAsync("/health/ready");
         Assert.True(ready.IsSuccessStatusCode, await ready.Content.ReadAsStringAsync());
         Assert.Contains("orleans_iot", await http.GetStringAsync("/metrics"));
+    }
+
+    [Fact]
+    public async Task The_standalone_gateway_serves_the_console_whose_session_opens_its_api()
+    {
+        using var http = ConsoleHttp.NewClient(cluster.GatewayA.HttpPort);
+
+        using var signIn = await ConsoleHttp.PostSignInAsync(http, NodeFixture.OperatorKey);
+        using var page = await http.GetAsync("/");
+        using var health = await http.GetAsync("/api/v1/fleet/health");
+
+        Assert.Equal(HttpStatusCode.NoContent, signIn.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
     }
 
     private static async Task<(string DeviceId, string Token)> RegisterAsync(int port)

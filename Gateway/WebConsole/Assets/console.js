@@ -1,0 +1,241 @@
+// The console's pages, drawn from the operator API. Everything shown comes from the API as text nodes, never as HTML.
+import { api, ApiError, consoleHeaders } from "./api.js";
+
+const main = document.getElementById("main");
+const banner = document.getElementById("banner");
+
+/** Builds an element: h("a", { href: "/" }, "text", child, ...). */
+function h(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
+    else element.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child !== undefined && child !== null && child !== false) element.append(child);
+  }
+  return element;
+}
+
+function showProblem(error) {
+  banner.textContent = error instanceof ApiError ? error.message : `The console failed: ${error.message}`;
+  banner.hidden = false;
+}
+
+function clearProblem() {
+  banner.hidden = true;
+  banner.textContent = "";
+}
+
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
+
+function when(value) {
+  return value ? h("time", { datetime: value }, dateTime.format(new Date(value))) : "never";
+}
+
+function statusBadge(status) {
+  return h("span", { class: `status status-${status}` }, status);
+}
+
+function deviceLink(deviceId) {
+  return h("a", { href: `/devices/${encodeURIComponent(deviceId)}` }, deviceId);
+}
+
+function table(caption, headers, rows, empty) {
+  if (rows.length === 0) return h("p", { class: "empty" }, empty);
+  return h("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-label": caption },
+    h("table", {},
+      h("caption", { class: "visually-hidden" }, caption),
+      h("thead", {}, h("tr", {}, headers.map((header) => h("th", { scope: "col" }, header)))),
+      h("tbody", {}, rows.map((cells) => h("tr", {}, cells.map((cell) => h("td", {}, cell)))))));
+}
+
+/** Reads path from the API; while content shows nothing yet, a failure leaves a line there (the banner says why). */
+async function read(content, path, what) {
+  try {
+    return await api(path);
+  } catch (error) {
+    if (content.querySelector(".loading")) content.replaceChildren(h("p", { class: "empty" }, `${what} could not be read.`));
+    throw error;
+  }
+}
+
+/** Runs load now and every refreshSeconds; a failure shows in the banner and keeps what the page last showed. */
+function poll(load, refreshSeconds) {
+  let timer;
+  const run = async () => {
+    try {
+      await load();
+      clearProblem();
+    } catch (error) {
+      showProblem(error);
+    } finally {
+      timer = window.setTimeout(run, refreshSeconds * 1000);
+    }
+  };
+  run();
+  return () => window.clearTimeout(timer);
+}
+
+// Fleet: counts by status and type, active alerts by severity, the devices silent longest.
+function fleetPage(session) {
+  document.title = "Fleet · Orleans.IoT";
+  const content = h("div", {}, h("p", { class: "loading" }, "Loading the fleet…"));
+  main.replaceChildren(h("h1", {}, "Fleet"), content);
+  poll(async () => {
+    const health = await read(content, "/api/v1/fleet/health?silent=10", "The fleet");
+    const status = health.by_status;
+    const types = Object.entries(health.by_type).sort(([a], [b]) => a.localeCompare(b));
+    content.replaceChildren(
+      h("p", { class: "muted" }, `${health.total_devices} devices; computed `, when(health.computed_at)),
+      h("section", { "aria-labelledby": "by-status" },
+        h("h2", { id: "by-status" }, "Devices by status"),
+        h("ul", { class: "tiles" },
+          ["online", "offline", "unregistered"].map((name) =>
+            h("li", { class: `tile status-${name}` }, h("span", { class: "count" }, String(status[name])), h("span", {}, name))))),
+      h("section", { "aria-labelledby": "by-type" },
+        h("h2", { id: "by-type" }, "Devices by type"),
+        table("Devices by type", ["Type", "Online", "Offline", "Unregistered"],
+          types.map(([type, counts]) => [
+            h("a", { href: `/devices?type=${encodeURIComponent(type)}` }, type),
+            String(counts.online), String(counts.offline), String(counts.unregistered)]),
+          "No devices are registered yet.")),
+      h("section", { "aria-labelledby": "alerts" },
+        h("h2", { id: "alerts" }, "Active alerts by severity"),
+        h("ul", { class: "tiles" },
+          Object.entries(health.active_alerts_by_severity).map(([severity, count]) =>
+            h("li", { class: `tile severity-${severity}` }, h("span", { class: "count" }, String(count)), h("span", {}, severity))))),
+      h("section", { "aria-labelledby": "silent" },
+        h("h2", { id: "silent" }, "Silent longest"),
+        table("Registered offline devices, silent longest first", ["Device", "Name", "Type", "Last seen"],
+          health.silent_longest.map((device) => [deviceLink(device.device_id), device.name, device.type, when(device.last_seen)]),
+          "Every registered device is online.")));
+  }, session.refresh_seconds);
+}
+
+// Devices: the catalog with the API's filters, a page at a time by the API's cursor.
+function devicesPage(session) {
+  document.title = "Devices · Orleans.IoT";
+  const params = new URLSearchParams(window.location.search);
+  const field = (name, label, attributes = {}) => h("div", { class: "field" },
+    h("label", { for: `filter-${name}` }, label),
+    h("input", { id: `filter-${name}`, name, value: params.get(name) ?? "", ...attributes }));
+  const statusSelect = h("select", { id: "filter-status", name: "status" },
+    ["", "online", "offline", "unregistered"].map((value) =>
+      h("option", { value, selected: (params.get("status") ?? "") === value }, value || "any")));
+  const form = h("form", { class: "filters", role: "search", "aria-label": "Filter devices" },
+    h("div", { class: "field" }, h("label", { for: "filter-status" }, "Status"), statusSelect),
+    field("type", "Type"),
+    field("location", "Location"),
+    field("q", "Name contains", { minlength: "3", placeholder: "3 characters or more" }),
+    h("button", { type: "submit" }, "Apply"));
+  const results = h("div", { "aria-live": "polite" }, h("p", { class: "loading" }, "Loading devices…"));
+  const previous = h("button", { type: "button", disabled: true }, "Previous page");
+  const next = h("button", { type: "button", disabled: true }, "Next page");
+  const pageLabel = h("span", { class: "muted" });
+  main.replaceChildren(h("h1", {}, "Devices"), form, results, h("nav", { class: "pager", "aria-label": "Pages" }, previous, pageLabel, next));
+
+  // cursors[i] is the cursor of page i (null for the first); the API's next_cursor opens the page after.
+  let cursors = [null];
+  let nextCursor = null;
+  const load = async () => {
+    const query = new URLSearchParams();
+    for (const name of ["status", "type", "location", "q"]) {
+      const value = params.get(name);
+      if (value) query.set(name, value);
+    }
+    const cursor = cursors[cursors.length - 1];
+    if (cursor) query.set("cursor", cursor);
+    const page = await read(results, `/api/v1/devices?${query}`, "The devices");
+    nextCursor = page.next_cursor;
+    results.replaceChildren(table("Devices", ["Device", "Name", "Type", "Location", "Status", "Last seen", "Firmware"],
+      page.devices.map((device) => [deviceLink(device.device_id), device.name, device.type, device.location ?? "",
+        statusBadge(device.status), when(device.last_seen), device.firmware_version ?? ""]),
+      "No devices match."));
+    previous.disabled = cursors.length === 1;
+    next.disabled = !nextCursor;
+    pageLabel.textContent = `Page ${cursors.length}`;
+  };
+
+  let stop = poll(load, session.refresh_seconds);
+  const reload = () => {
+    stop();
+    stop = poll(load, session.refresh_seconds);
+  };
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    for (const element of form.elements) {
+      if (!element.name) continue;
+      if (element.value.trim()) params.set(element.name, element.value.trim());
+      else params.delete(element.name);
+    }
+    const q = params.get("q");
+    if (q && q.length < 3) {
+      showProblem(new ApiError("Name contains needs at least 3 characters."));
+      return;
+    }
+    window.history.replaceState(null, "", `/devices${params.size ? `?${params}` : ""}`);
+    cursors = [null];
+    reload();
+  });
+  next.addEventListener("click", () => {
+    if (!nextCursor) return;
+    cursors.push(nextCursor);
+    reload();
+  });
+  previous.addEventListener("click", () => {
+    if (cursors.length > 1) cursors.pop();
+    reload();
+  });
+}
+
+// One device: its registration and status for now; charts, actions and history come with the device page proper.
+function devicePage(session, deviceId) {
+  document.title = `${deviceId} · Orleans.IoT`;
+  const content = h("div", {}, h("p", { class: "loading" }, "Loading the device…"));
+  main.replaceChildren(h("p", {}, h("a", { href: "/devices" }, "← Devices")), h("h1", {}, deviceId), content);
+  poll(async () => {
+    const device = await read(content, `/api/v1/devices/${encodeURIComponent(deviceId)}`, "The device");
+    const rows = [
+      ["Name", device.name ?? ""], ["Type", device.type ?? ""], ["Location", device.location ?? ""],
+      ["Status", statusBadge(device.status)], ["Last seen", when(device.last_seen)], ["Registered", when(device.registered_at)],
+      ["Firmware", device.firmware_version ?? ""], ["Hardware", device.hardware_version ?? ""],
+      ["Capabilities", device.capabilities.join(", ")],
+    ];
+    content.replaceChildren(h("dl", { class: "facts" }, rows.map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)])));
+  }, session.refresh_seconds);
+}
+
+async function signOut() {
+  try {
+    await fetch("/console/session", { method: "DELETE", credentials: "same-origin", headers: consoleHeaders });
+  } finally {
+    window.location.assign("/signin");
+  }
+}
+
+async function start() {
+  document.getElementById("sign-out").addEventListener("click", signOut);
+  let session;
+  try {
+    session = await api("/console/session");
+  } catch (error) {
+    main.replaceChildren(h("h1", {}, "Orleans.IoT fleet console"), h("p", { class: "empty" }, "The console could not start."));
+    showProblem(error);
+    return;
+  }
+  document.getElementById("operator-name").textContent = session.operator;
+
+  const path = window.location.pathname;
+  const device = path.match(/^\/devices\/([^/]+)$/);
+  const page = path === "/" ? "fleet" : path === "/devices" ? "devices" : device ? "device" : "fleet";
+  for (const link of document.querySelectorAll("nav a[data-page]")) {
+    if (link.dataset.page === page || (page === "device" && link.dataset.page === "devices")) link.setAttribute("aria-current", "page");
+  }
+  if (page === "devices") devicesPage(session);
+  else if (page === "device") devicePage(session, decodeURIComponent(device[1]));
+  else fleetPage(session);
+}
+
+start();

@@ -6,7 +6,8 @@ namespace Orleans.IoT.Gateway.Transport;
 /// Counts the subscriptions that could receive each namespace of fleet-wide topics (<see cref="FleetInterest"/>:
 /// <c>analytics/...</c>, <c>iot/events/...</c>, <c>iot/alerts/...</c>), judged by a filter's first two levels. When a
 /// namespace has none, this gateway skips building its messages and tells the cluster not to send it those events. It
-/// errs towards "someone might receive it".
+/// errs towards "someone might receive it". An operator's open event stream (<c>GET /api/v1/events</c>) counts as a
+/// subscription to the namespaces it carries, for as long as it is open.
 /// </summary>
 public sealed class SubscriptionInterest
 {
@@ -53,6 +54,11 @@ public sealed class SubscriptionInterest
             }
         }
     }
+
+    /// <summary>An event stream opened: it receives <paramref name="kinds"/> until <see cref="StreamClosed"/> with the same kinds.</summary>
+    public void StreamOpened(FleetInterest kinds) => Count(kinds, +1);
+
+    public void StreamClosed(FleetInterest kinds) => Count(kinds, -1);
 
     /// <summary>True when some subscription may match an <c>analytics/...</c> topic.</summary>
     public bool MayReceiveAnalytics => Volatile.Read(ref _counts[0]) > 0;

@@ -46,6 +46,7 @@ public sealed class LiveEventStream : IDisposable
         {
             _overflowed = true;
             _frames.Writer.TryComplete();
+            _events.FellBehind();
             // Not Cancel(): its callbacks (a stalled flush giving up) would run on the publisher's thread.
             _ = _fellBehind.CancelAsync();
         }

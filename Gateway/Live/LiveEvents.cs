@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Orleans.IoT.Gateway.Configuration;
+using Orleans.IoT.Gateway.Messaging;
 using Orleans.IoT.Gateway.Transport;
 
 namespace Orleans.IoT.Gateway.Live;
@@ -10,7 +11,7 @@ namespace Orleans.IoT.Gateway.Live;
 /// framed once and the same bytes are queued on every stream that takes it. An open stream counts in
 /// <see cref="SubscriptionInterest"/>, so that the cluster sends this gateway those events while it is open.
 /// </summary>
-public sealed class LiveEvents(SubscriptionInterest interest, IOptions<LiveStreamOptions> options)
+public sealed class LiveEvents(SubscriptionInterest interest, GatewayMetrics metrics, IOptions<LiveStreamOptions> options)
 {
     private readonly int _maxStreams = options.Value.MaxStreams;
     private readonly int _maxPerOperator = options.Value.MaxStreamsPerOperator;
@@ -39,6 +40,7 @@ public sealed class LiveEvents(SubscriptionInterest interest, IOptions<LiveStrea
                 : StreamRefusal.None;
             if (refusal != StreamRefusal.None)
             {
+                metrics.EventStreamRefused(refusal == StreamRefusal.GatewayFull ? "gateway" : "operator");
                 return null;
             }
 
@@ -48,6 +50,7 @@ public sealed class LiveEvents(SubscriptionInterest interest, IOptions<LiveStrea
         }
 
         interest.StreamOpened(stream.Interest);
+        metrics.EventStreamOpened();
         return stream;
     }
 
@@ -74,7 +77,10 @@ public sealed class LiveEvents(SubscriptionInterest interest, IOptions<LiveStrea
         }
 
         interest.StreamClosed(stream.Interest);
+        metrics.EventStreamClosed();
     }
+
+    internal void FellBehind() => metrics.EventStreamFellBehind();
 
     /// <summary>A fleet event (presence, command, config, firmware, alert) for every stream.</summary>
     public void Publish(string kind, ReadOnlySpan<byte> payload)

@@ -214,6 +214,9 @@ public sealed class EventsApiTests(EventStreamNodeFixture node) : IClassFixture<
         }
 
         await Eventually.TrueAsync(() => Streams.Count == 0, $"the stalled stream is dropped ({sent} readings sent)");
+        using var api = new ApiClient(node.HttpPort, operatorKey: null);
+        var exposition = await (await api.GetAsync("/metrics")).Content.ReadAsStringAsync();
+        Assert.Matches(@"(?m)^orleans_iot_gateway_event_streams_fell_behind_total(\{[^}]*\})? [1-9]", exposition);
         await using var next = await EventStreamClient.OpenAsync(node.HttpPort, NodeFixture.OperatorKey);
     }
 

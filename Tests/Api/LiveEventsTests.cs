@@ -1,7 +1,10 @@
+using System.Diagnostics.Metrics;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.IoT.Gateway.Configuration;
 using Orleans.IoT.Gateway.Live;
+using Orleans.IoT.Gateway.Messaging;
 using Orleans.IoT.Gateway.Transport;
 
 namespace Orleans.IoT.Tests.Api;
@@ -12,7 +15,7 @@ public sealed class LiveEventsTests
     private readonly SubscriptionInterest _interest = new();
 
     private LiveEvents Events(int maxStreams = 10, int maxPerOperator = 10, int queueEvents = 10) =>
-        new(_interest, Options.Create(new LiveStreamOptions { MaxStreams = maxStreams, MaxStreamsPerOperator = maxPerOperator, StreamQueueEvents = queueEvents }));
+        new(_interest, new GatewayMetrics(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>()), Options.Create(new LiveStreamOptions { MaxStreams = maxStreams, MaxStreamsPerOperator = maxPerOperator, StreamQueueEvents = queueEvents }));
 
     private static LiveEventStream Open(LiveEvents events, string? deviceId = null, string operatorName = "ops")
     {

@@ -30,17 +30,28 @@ public sealed class GatewayPublisher(IOutboundPublisher outbound, SubscriptionIn
             new OutboundMessage(OutboundTopics.FirmwareUpdate(update.DeviceId, update.UpdateId), Payloads.FirmwareUpdate(update), 1),
             cancellationToken);
 
-    /// <summary>Republishes a reading on <c>analytics/sensor_data/...</c>, unless no subscription could receive it.</summary>
+    /// <summary>
+    /// Republishes a reading on <c>analytics/sensor_data/...</c>, unless no MQTT subscription could receive it, and passes
+    /// it to the event streams opened for its device; with neither, nothing is built.
+    /// </summary>
     public ValueTask ReadingRecorded(SensorReading reading, CancellationToken cancellationToken)
     {
-        if (!interest.MayReceiveAnalytics)
+        var toBroker = interest.MayReceiveAnalytics;
+        var toStreams = live.WantsReadingsOf(reading.DeviceId);
+        if (!toBroker && !toStreams)
         {
             return ValueTask.CompletedTask;
         }
 
         var payload = Payloads.SensorData(reading);
-        live.PublishReading(reading.DeviceId, payload);
-        return outbound.PublishAsync(new OutboundMessage(OutboundTopics.SensorData(reading.SensorType), payload, _analyticsQos), cancellationToken);
+        if (toStreams)
+        {
+            live.PublishReading(reading.DeviceId, payload);
+        }
+
+        return toBroker
+            ? outbound.PublishAsync(new OutboundMessage(OutboundTopics.SensorData(reading.SensorType), payload, _analyticsQos), cancellationToken)
+            : ValueTask.CompletedTask;
     }
 
     public ValueTask PresenceChanged(PresenceChange change, CancellationToken cancellationToken) =>

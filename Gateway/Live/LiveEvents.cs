@@ -98,6 +98,20 @@ public sealed class LiveEvents(SubscriptionInterest interest, GatewayMetrics met
         }
     }
 
+    /// <summary>Whether a stream is open for <paramref name="deviceId"/>'s readings.</summary>
+    public bool WantsReadingsOf(string deviceId)
+    {
+        foreach (var stream in _streams)
+        {
+            if (stream.DeviceId == deviceId)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>A reading, for the streams opened for its device only.</summary>
     public void PublishReading(string deviceId, ReadOnlySpan<byte> payload)
     {

@@ -95,11 +95,15 @@ public sealed class LiveEventsTests
 
         var fleet = Open(events);
         Assert.Equal(FleetInterest.Events | FleetInterest.Alerts, _interest.Current);
-        Assert.False(_interest.MayReceiveAnalytics);
         var page = Open(events, "d1");
-        Assert.True(_interest.MayReceiveAnalytics);
-        page.Dispose();
+        Assert.Equal(FleetInterest.All, _interest.Current);
+        Assert.True(events.WantsReadingsOf("d1"));
+        Assert.False(events.WantsReadingsOf("d2"));
+        // Readings are published to the broker only for an MQTT subscription, not for a stream.
         Assert.False(_interest.MayReceiveAnalytics);
+        page.Dispose();
+        Assert.Equal(FleetInterest.Events | FleetInterest.Alerts, _interest.Current);
+        Assert.False(events.WantsReadingsOf("d1"));
         fleet.Dispose();
         fleet.Dispose();
 

@@ -221,6 +221,18 @@ public sealed class EventsApiTests(EventStreamNodeFixture node) : IClassFixture<
     }
 
     [Fact]
+    public async Task The_openapi_document_describes_the_stream()
+    {
+        using var api = new ApiClient(node.HttpPort, operatorKey: null);
+
+        var document = await api.GetJsonAsync("/openapi/v1.json");
+
+        var get = document.GetProperty("paths").GetProperty("/api/v1/events").GetProperty("get");
+        Assert.True(get.GetProperty("responses").GetProperty("200").GetProperty("content").TryGetProperty("text/event-stream", out _));
+        Assert.Contains(get.GetProperty("parameters").EnumerateArray(), p => p.Text("name") == "device_id");
+    }
+
+    [Fact]
     public async Task A_bad_device_id_is_refused_naming_it()
     {
         using var api = new ApiClient(node.HttpPort, NodeFixture.OperatorKey);

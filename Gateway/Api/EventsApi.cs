@@ -40,7 +40,7 @@ public static class EventsApi
 
         var settings = options.Value;
         var retryAfterSeconds = settings.ReconnectMilliseconds / 1000.0;
-        var stream = events.TryOpen(user.FindFirstValue(OperatorKeyAuthentication.OperatorClaim)!, deviceId, out var refusal);
+        var stream = events.TryOpen(ApiRequests.Operator(user).Name!, deviceId, out var refusal);
         return refusal switch
         {
             StreamRefusal.None => new EventStreamResult(stream!, settings),

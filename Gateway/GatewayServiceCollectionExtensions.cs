@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Orleans.IoT.Gateway.Cluster;
 using Orleans.IoT.Gateway.Configuration;
 using Orleans.IoT.Gateway.Handlers;
+using Orleans.IoT.Gateway.Live;
 using Orleans.IoT.Gateway.Messaging;
 using Orleans.IoT.Gateway.Middleware;
 using Orleans.IoT.Gateway.RateLimiting;
@@ -30,6 +31,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddOptions<DeviceServerConfigOptions>().Bind(configuration.GetSection(DeviceServerConfigOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<GatewayIdentityOptions>().Bind(configuration.GetSection(GatewayIdentityOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<GatewayRateLimitOptions>().Bind(configuration.GetSection(GatewayRateLimitOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<LiveStreamOptions>().Bind(configuration.GetSection(LiveStreamOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddMetrics();
         services.AddSingleton<GatewayMetrics>();
@@ -79,6 +81,7 @@ public static class GatewayServiceCollectionExtensions
         }
 
         services.AddSingleton<BrokerHealthCheck>();
+        services.AddSingleton<LiveEvents>();
         services.AddSingleton<GatewayPublisher>();
         services.AddSingleton<GatewayObserver>();
         services.AddSingleton<GatewayRegistrar>();

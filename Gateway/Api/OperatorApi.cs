@@ -109,6 +109,7 @@ public static class OperatorApi
         api.MapFirmwareApi();
         api.MapAlertsApi();
         api.MapAlertRulesApi();
+        api.MapEventsApi();
 
         // Any other path under the API answers unknown_route, and only to an operator: without a key, every path is 401.
         api.MapFallback("{**path}", () => ApiProblems.Problem(ErrorCodes.UnknownRoute, "no such endpoint: see /openapi/v1.json"))

@@ -5,8 +5,8 @@ namespace Orleans.IoT.Gateway.Messaging;
 
 /// <summary>
 /// The gateway's instruments: messages by route and outcome, handling time, connections, packets refused for their
-/// size, CONNECTs refused for their rate, TLS handshakes that failed, messages refused by a rate limit, and refusals not
-/// copied to an errors topic.
+/// size, CONNECTs refused for their rate, TLS handshakes that failed, messages refused by a rate limit, refusals not
+/// copied to an errors topic, and the operators' event streams: open, refused, dropped for falling behind.
 /// </summary>
 public sealed class GatewayMetrics : IDisposable
 {
@@ -30,6 +30,9 @@ public sealed class GatewayMetrics : IDisposable
     private readonly Counter<long> _tlsHandshakesFailed;
     private readonly Counter<long> _rateLimited;
     private readonly Counter<long> _errorsUnpublished;
+    private readonly UpDownCounter<long> _eventStreams;
+    private readonly Counter<long> _eventStreamsRefused;
+    private readonly Counter<long> _eventStreamsFellBehind;
 
     public GatewayMetrics(IMeterFactory meterFactory)
     {
@@ -42,6 +45,11 @@ public sealed class GatewayMetrics : IDisposable
         _tlsHandshakesFailed = _meter.CreateCounter<long>("orleans_iot.gateway.tls.handshakes.failed", "{handshake}", "TLS handshakes on Mqtt:TlsPort that failed or timed out (each ends its connection)");
         _rateLimited = _meter.CreateCounter<long>("orleans_iot.gateway.rate_limited", "{message}", "Messages refused rate_limited, by limit and by where: the device grain, or the gateway without a grain call");
         _errorsUnpublished = _meter.CreateCounter<long>("orleans_iot.gateway.errors.unpublished", "{message}", "Refusals not copied to their device's errors topic, its budget for the window spent");
+        _eventStreams = _meter.CreateUpDownCounter<long>("orleans_iot.gateway.event_streams", "{stream}", "Open operator event streams (GET /api/v1/events)");
+        _eventStreamsRefused = _meter.CreateCounter<long>(
+            "orleans_iot.gateway.event_streams.refused", "{stream}", "Event streams refused, by limit: the gateway's (Console:MaxStreams) or the operator's (Console:MaxStreamsPerOperator)");
+        _eventStreamsFellBehind = _meter.CreateCounter<long>(
+            "orleans_iot.gateway.event_streams.fell_behind", "{stream}", "Event streams ended because their reader fell Console:StreamQueueEvents events behind");
     }
 
     public void MessageHandled(string route, MessageResult result, TimeSpan elapsed)
@@ -67,6 +75,15 @@ public sealed class GatewayMetrics : IDisposable
         _rateLimited.Add(1, new KeyValuePair<string, object?>("limit", limit), new KeyValuePair<string, object?>("at", atGateway ? "gateway" : "grain"));
 
     public void ErrorUnpublished() => _errorsUnpublished.Add(1);
+
+    public void EventStreamOpened() => _eventStreams.Add(1);
+
+    public void EventStreamClosed() => _eventStreams.Add(-1);
+
+    /// <summary>A stream refused by <paramref name="limit"/>: <c>gateway</c> or <c>operator</c>.</summary>
+    public void EventStreamRefused(string limit) => _eventStreamsRefused.Add(1, new KeyValuePair<string, object?>("limit", limit));
+
+    public void EventStreamFellBehind() => _eventStreamsFellBehind.Add(1);
 
     public void Dispose() => _meter.Dispose();
 }

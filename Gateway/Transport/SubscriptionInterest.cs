@@ -6,7 +6,8 @@ namespace Orleans.IoT.Gateway.Transport;
 /// Counts the subscriptions that could receive each namespace of fleet-wide topics (<see cref="FleetInterest"/>:
 /// <c>analytics/...</c>, <c>iot/events/...</c>, <c>iot/alerts/...</c>), judged by a filter's first two levels. When a
 /// namespace has none, this gateway skips building its messages and tells the cluster not to send it those events. It
-/// errs towards "someone might receive it".
+/// errs towards "someone might receive it". An operator's open event stream (<c>GET /api/v1/events</c>) counts as a
+/// subscription to the namespaces it carries, for as long as it is open.
 /// </summary>
 public sealed class SubscriptionInterest
 {
@@ -16,6 +17,7 @@ public sealed class SubscriptionInterest
 
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, FleetInterest>> _byClient = new(StringComparer.Ordinal);
     private readonly int[] _counts = new int[Kinds.Length];
+    private int _subscribedToAnalytics;
 
     /// <summary>Raised when a namespace gains its first subscription or loses its last (<see cref="Current"/> changed).</summary>
     public event Action? Changed;
@@ -31,7 +33,7 @@ public sealed class SubscriptionInterest
         var filters = _byClient.GetOrAdd(clientId, static _ => new(StringComparer.Ordinal));
         if (filters.TryAdd(filter, kinds))
         {
-            Count(kinds, +1);
+            Subscriptions(kinds, +1);
         }
     }
 
@@ -39,7 +41,7 @@ public sealed class SubscriptionInterest
     {
         if (_byClient.TryGetValue(clientId, out var filters) && filters.TryRemove(filter, out var kinds))
         {
-            Count(kinds, -1);
+            Subscriptions(kinds, -1);
         }
     }
 
@@ -49,13 +51,24 @@ public sealed class SubscriptionInterest
         {
             foreach (var kinds in filters.Values)
             {
-                Count(kinds, -1);
+                Subscriptions(kinds, -1);
             }
         }
     }
 
-    /// <summary>True when some subscription may match an <c>analytics/...</c> topic.</summary>
-    public bool MayReceiveAnalytics => Volatile.Read(ref _counts[0]) > 0;
+    /// <summary>
+    /// An event stream opened: this gateway wants <paramref name="kinds"/> until <see cref="StreamClosed"/> with the same
+    /// kinds. It is not an MQTT subscription: <see cref="MayReceiveAnalytics"/> does not count it.
+    /// </summary>
+    public void StreamOpened(FleetInterest kinds) => Count(kinds, +1);
+
+    public void StreamClosed(FleetInterest kinds) => Count(kinds, -1);
+
+    /// <summary>
+    /// True when some MQTT subscription may match an <c>analytics/...</c> topic: a reading is published to the broker
+    /// only then (to each session's subscriptions it is matched against).
+    /// </summary>
+    public bool MayReceiveAnalytics => Volatile.Read(ref _subscribedToAnalytics) > 0;
 
     /// <summary>The namespaces some subscription may match.</summary>
     public FleetInterest Current
@@ -106,6 +119,16 @@ public sealed class SubscriptionInterest
         }
 
         return kinds;
+    }
+
+    private void Subscriptions(FleetInterest kinds, int delta)
+    {
+        if ((kinds & FleetInterest.Analytics) != 0)
+        {
+            Interlocked.Add(ref _subscribedToAnalytics, delta);
+        }
+
+        Count(kinds, delta);
     }
 
     private void Count(FleetInterest kinds, int delta)

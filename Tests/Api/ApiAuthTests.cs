@@ -28,6 +28,7 @@ public sealed class ApiAuthTests(NodeFixture node)
         { "GET", "/api/v1/devices/some-device/firmware/some-update" },
         { "GET", "/api/v1/devices/some-device/alerts" },
         { "POST", "/api/v1/alerts/some-alert/acknowledge" },
+        { "GET", "/api/v1/events" },
         { "PUT", "/api/v1/alert-rules" },
         { "GET", "/api/v1/no-such-thing" },
         { "GET", "/api/v1/x.json" },

@@ -17,6 +17,13 @@ export class ApiError extends Error {
   }
 }
 
+/** Set once the operator signs out: a refresh answered 401 meanwhile must not send the page to sign-in a second time. */
+let signingOut = false;
+
+export function beginSignOut() {
+  signingOut = true;
+}
+
 /** Sends a request to the gateway; returns the JSON answer (null for 204), or throws an ApiError. */
 export async function api(path, { method = "GET", body } = {}) {
   let response;
@@ -33,8 +40,10 @@ export async function api(path, { method = "GET", body } = {}) {
 
   if (response.status === 401) {
     // The session ended (signed out elsewhere, expired, or the node restarted): sign in again, then come back.
-    const back = window.location.pathname + window.location.search;
-    window.location.assign(`/signin?return=${encodeURIComponent(back)}`);
+    if (!signingOut) {
+      const back = window.location.pathname + window.location.search;
+      window.location.assign(`/signin?return=${encodeURIComponent(back)}`);
+    }
     throw new ApiError("The session has ended: signing in again.", { status: 401 });
   }
 

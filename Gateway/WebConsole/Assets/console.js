@@ -1,5 +1,5 @@
 // The console's pages, drawn from the operator API. Everything shown comes from the API as text nodes, never as HTML.
-import { api, ApiError, consoleHeaders } from "./api.js";
+import { api, ApiError, beginSignOut, consoleHeaders } from "./api.js";
 
 const main = document.getElementById("main");
 const banner = document.getElementById("banner");
@@ -208,6 +208,7 @@ function devicePage(session, deviceId) {
 }
 
 async function signOut() {
+  beginSignOut();
   try {
     await fetch("/console/session", { method: "DELETE", credentials: "same-origin", headers: consoleHeaders });
   } finally {

@@ -24,22 +24,6 @@ public sealed class ClusterFaultTests(ProcessClusterFixture cluster, ITestOutput
     }
 
     [Fact]
-    public Task A_killed_silo() => SurviveAsync(async () =>
-    {
-        var victim = await BusierSiloAsync();
-        await Cluster.KillAsync(victim);
-        // The survivor serves every device (the killed silo's grains activate again on it) before the silo comes back.
-        return async devices =>
-        {
-            await WaitUntilServedAsync(devices, $"after {victim} was killed, on the other silo alone");
-            await Cluster.StartAsync(victim);
-        };
-    },
-    // The gateways cancel the calls in flight to the dead silo rather than wait for Orleans' response timeout (30 s),
-    // and the devices' resends reach the grains once the cluster has declared the silo dead (about 2 s here).
-    devices => Assert.All(devices, device => Assert.True(device.LongestWait < TimeSpan.FromSeconds(20), $"{device.DeviceId} waited {device.LongestWait.TotalSeconds:0.0} s")));
-
-    [Fact]
     public Task A_killed_gateway() => SurviveAsync(async () =>
     {
         await Cluster.KillAsync(ProcessClusterFixture.Gateway1);
@@ -106,6 +90,23 @@ public abstract class ClusterFaults(ProcessClusterFixture cluster, ITestOutputHe
         Assert.True(online.Sum() > 0, "neither silo holds a device's grain");
         return online[0] >= online[1] ? ProcessClusterFixture.Silo1 : ProcessClusterFixture.Silo2;
     }
+
+    [Fact]
+    public Task A_killed_silo() => SurviveAsync(async () =>
+    {
+        var victim = await BusierSiloAsync();
+        await Cluster.KillAsync(victim);
+        // The survivor serves every device (the killed silo's grains activate again on it) before the silo comes back.
+        return async devices =>
+        {
+            await WaitUntilServedAsync(devices, $"after {victim} was killed, on the other silo alone");
+            await Cluster.StartAsync(victim);
+        };
+    },
+    // The gateways cancel the calls in flight to the dead silo rather than wait for Orleans' response timeout (30 s),
+    // and the devices' resends reach the grains once the cluster has declared the silo dead (about 2 s here). (Behind
+    // Mosquitto, which acknowledges on receipt, the devices never wait; what counts there is that every reading is stored.)
+    devices => Assert.All(devices, device => Assert.True(device.LongestWait < TimeSpan.FromSeconds(20), $"{device.DeviceId} waited {device.LongestWait.TotalSeconds:0.0} s")));
 
     /// <summary>
     /// Registers devices (half through each gateway), lets them send, runs <paramref name="fault"/> (which returns what

@@ -26,18 +26,6 @@ public sealed class ExternalClusterFaultTests(ExternalProcessClusterFixture clus
         return _ => Task.CompletedTask;
     });
 
-    [Fact]
-    public Task A_killed_silo() => SurviveAsync(async () =>
-    {
-        var victim = await BusierSiloAsync();
-        await Cluster.KillAsync(victim);
-        return async devices =>
-        {
-            await WaitUntilServedAsync(devices, $"after {victim} was killed, on the other silo alone");
-            await Cluster.StartAsync(victim);
-        };
-    });
-
     protected override async Task<ResendingDevice> NewDeviceAsync(int index)
     {
         // One at a time: each new account makes Mosquitto read its password file again (SIGHUP).

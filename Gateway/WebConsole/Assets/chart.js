@@ -4,7 +4,7 @@ const svgNamespace = "http://www.w3.org/2000/svg";
 
 const width = 640;
 const height = 200;
-const margin = { top: 12, right: 12, bottom: 24, left: 52 };
+const margin = { top: 16, right: 16, bottom: 30, left: 64 };
 
 function svg(tag, attributes = {}, text) {
   const element = document.createElementNS(svgNamespace, tag);
@@ -44,7 +44,7 @@ export function sensorChart(label, readings, from, to) {
   axes.append(
     svg("line", { x1: margin.left, y1: margin.top, x2: margin.left, y2: height - margin.bottom }),
     svg("line", { x1: margin.left, y1: height - margin.bottom, x2: width - margin.right, y2: height - margin.bottom }),
-    svg("text", { x: margin.left - 6, y: margin.top + 4, "text-anchor": "end" }, number.format(high)),
+    svg("text", { x: margin.left - 6, y: margin.top + 6, "text-anchor": "end" }, number.format(high)),
     svg("text", { x: margin.left - 6, y: height - margin.bottom, "text-anchor": "end" }, number.format(low)),
     svg("text", { x: margin.left, y: height - 6, "text-anchor": "start" }, clock.format(from)),
     svg("text", { x: width - margin.right, y: height - 6, "text-anchor": "end" }, clock.format(to)));
@@ -56,7 +56,7 @@ export function sensorChart(label, readings, from, to) {
 
   const points = svg("g", { class: "points" });
   for (const reading of readings) {
-    const point = svg("circle", { class: "point", cx: x(reading.timestamp).toFixed(1), cy: y(reading.value).toFixed(1), r: 3 });
+    const point = svg("circle", { class: "point", cx: x(reading.timestamp).toFixed(1), cy: y(reading.value).toFixed(1), r: 4 });
     const unit = reading.unit ? ` ${reading.unit}` : "";
     point.append(svg("title", {}, `${number.format(reading.value)}${unit} at ${stamp.format(new Date(reading.timestamp))}`));
     points.append(point);

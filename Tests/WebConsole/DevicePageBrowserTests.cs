@@ -50,6 +50,28 @@ public sealed class DevicePageBrowserTests(NodeFixture node, ConsoleBrowser brow
     }
 
     [Fact]
+    public async Task A_sensor_with_more_readings_than_a_chart_shows_is_charted_as_the_average_of_each_minute()
+    {
+        var (deviceId, token) = await node.RegisterDeviceAsync();
+        await using var device = await node.ConnectAsync(deviceId, token);
+        var now = Math.Floor(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0);
+        var times = Enumerable.Range(0, 301).Select(i => now - 1800 + i * 4.0).ToList();
+        foreach (var time in times)
+        {
+            await PublishReadingAsync(device, deviceId, "vibration", time % 7, time);
+        }
+
+        var page = await browser.NewPageAsync(BaseUrl);
+        await page.GotoAsync($"/devices/{deviceId}");
+        await ConsoleBrowserTests.SignInAsync(page, NodeFixture.OperatorKey);
+
+        var chart = page.Locator("figure[data-sensor='vibration']");
+        await Expect(chart.Locator("figcaption")).ToHaveTextAsync("vibration: average of each minute, 301 readings");
+        await Expect(chart.Locator("circle.point")).ToHaveCountAsync(times.Select(t => Math.Floor(t / 60)).Distinct().Count());
+        await SaveAsync(page, "device-chart-minutes");
+    }
+
+    [Fact]
     public async Task A_command_sent_from_the_page_reaches_the_device_over_mqtt_and_its_result_shows_from_the_event_stream()
     {
         var page = await browser.NewPageAsync(BaseUrl, colorScheme: ColorScheme.Dark);

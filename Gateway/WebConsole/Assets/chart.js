@@ -1,5 +1,5 @@
-// A sensor's readings over a span of time as an inline SVG line chart: a path through the readings and a point per
-// reading, each with its value as a tooltip. No library; every value goes in as text.
+// A sensor's values over a span of time as an inline SVG line chart: a path through the points and a circle per point,
+// each with its own description as a tooltip. No library; every value goes in as text.
 const svgNamespace = "http://www.w3.org/2000/svg";
 
 const width = 640;
@@ -15,17 +15,16 @@ function svg(tag, attributes = {}, text) {
 
 const number = new Intl.NumberFormat(undefined, { maximumFractionDigits: 3 });
 const clock = new Intl.DateTimeFormat(undefined, { timeStyle: "short" });
-const stamp = new Intl.DateTimeFormat(undefined, { timeStyle: "medium" });
 
 /**
- * Draws readings ({ timestamp, value, unit }) between from and to (Dates) as an SVG described by label; the vertical
- * scale spans the readings' values (padded when they are all equal).
+ * Draws points ({ time, value, text }, oldest first) between from and to (Dates) as an SVG described by label; the
+ * vertical scale spans the points' values (padded when they are all equal).
  */
-export function sensorChart(label, readings, from, to) {
+export function sensorChart(label, points, from, to) {
   const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "chart", role: "img", "aria-label": label });
   chart.append(svg("title", {}, label));
 
-  const values = readings.map((reading) => reading.value);
+  const values = points.map((point) => point.value);
   let low = Math.min(...values);
   let high = Math.max(...values);
   if (low === high) {
@@ -50,17 +49,16 @@ export function sensorChart(label, readings, from, to) {
     svg("text", { x: width - margin.right, y: height - 6, "text-anchor": "end" }, clock.format(to)));
   chart.append(axes);
 
-  const line = readings.map((reading, index) =>
-    `${index === 0 ? "M" : "L"}${x(reading.timestamp).toFixed(1)},${y(reading.value).toFixed(1)}`).join(" ");
+  const line = points.map((point, index) =>
+    `${index === 0 ? "M" : "L"}${x(point.time).toFixed(1)},${y(point.value).toFixed(1)}`).join(" ");
   chart.append(svg("path", { class: "line", d: line }));
 
-  const points = svg("g", { class: "points" });
-  for (const reading of readings) {
-    const point = svg("circle", { class: "point", cx: x(reading.timestamp).toFixed(1), cy: y(reading.value).toFixed(1), r: 4 });
-    const unit = reading.unit ? ` ${reading.unit}` : "";
-    point.append(svg("title", {}, `${number.format(reading.value)}${unit} at ${stamp.format(new Date(reading.timestamp))}`));
-    points.append(point);
+  const circles = svg("g", { class: "points" });
+  for (const point of points) {
+    const circle = svg("circle", { class: "point", cx: x(point.time).toFixed(1), cy: y(point.value).toFixed(1), r: 4 });
+    circle.append(svg("title", {}, point.text));
+    circles.append(circle);
   }
-  chart.append(points);
+  chart.append(circles);
   return chart;
 }

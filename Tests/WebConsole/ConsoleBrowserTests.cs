@@ -116,7 +116,7 @@ public sealed class ConsoleBrowserTests(NodeFixture node, ConsoleBrowser browser
     }
 
     /// <summary>Signs in on the sign-in page the browser is on (or was sent to).</summary>
-    private static async Task SignInAsync(IPage page, string key)
+    internal static async Task SignInAsync(IPage page, string key)
     {
         await page.GetByLabel("Operator").FillAsync(NodeFixture.OperatorName);
         await page.GetByLabel("Key").FillAsync(key);

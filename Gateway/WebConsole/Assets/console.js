@@ -232,8 +232,8 @@ function alertsPage(session) {
     listed = list.alerts;
     draw();
     rulesContent.replaceChildren(
-      h("p", { class: "muted" }, `Version ${rules.version}. A rule raises an alert when a reading of its sensor holds the condition, and clears it when the clear condition stops holding.`),
-      table("Alert rules", ["Rule", "Sensor", "Device type", "Raises when", "Clears when no longer", "Severity"],
+      h("p", { class: "muted" }, `Version ${rules.version}. A rule raises an alert when a reading of its sensor meets the raise condition, and clears it when a reading no longer meets the clear condition.`),
+      table("Alert rules", ["Rule", "Sensor", "Device type", "Raise condition", "Clear condition", "Severity"],
         rules.rules.map((rule) => [rule.id, rule.sensor_type, rule.device_type ?? "any",
           `value ${rule.operator} ${rule.threshold}`, `value ${rule.operator} ${rule.clear_threshold ?? rule.threshold}`,
           h("span", { class: `severity severity-${rule.severity}` }, rule.severity)]),

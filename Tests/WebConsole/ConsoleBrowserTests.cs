@@ -113,7 +113,7 @@ public sealed class ConsoleBrowserTests(NodeFixture node, ConsoleBrowser browser
         await Expect(acknowledge).ToBeVisibleAsync(new() { Timeout = 20_000 });
         Assert.True(await page.EvaluateAsync<bool>("() => window.sameDocument === true"), "the page was reloaded");
         var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = deviceId });
-        await Expect(row).ToContainTextAsync("highactive91");
+        await Expect(row).ToContainTextAsync("highactiveAcknowledge9180temperature>80temperature");
         await SaveAsync(page, "alerts-live-dark-390", close: false);
 
         await page.UnrouteAllAsync();

@@ -207,6 +207,7 @@ function alertsPage(session) {
     return button;
   };
 
+  // The columns an operator acts on come first, so that they show on a narrow screen before any scrolling.
   // Drawn again only when something changed, so that a periodic read does not take the keyboard's focus away.
   const draw = () => {
     const shown = shownAlerts();
@@ -214,11 +215,10 @@ function alertsPage(session) {
     if (fingerprint === drawn) return;
     drawn = fingerprint;
     results.replaceChildren(table("Alerts, newest raised first",
-      ["Device", "Rule", "Sensor", "Severity", "State", "Value", "Threshold", "Raised", "Cleared", "Acknowledged"],
-      shown.map((alert) => [deviceLink(alert.device_id), alert.rule, alert.sensor_type,
-        h("span", { class: `severity severity-${alert.severity}` }, alert.severity), alert.state,
-        String(alert.value), String(alert.threshold), when(alert.raised_at), alert.cleared_at ? when(alert.cleared_at) : "",
-        acknowledgement(alert)]),
+      ["Device", "Severity", "State", "Acknowledged", "Value", "Threshold", "Rule", "Sensor", "Raised", "Cleared"],
+      shown.map((alert) => [deviceLink(alert.device_id), h("span", { class: `severity severity-${alert.severity}` }, alert.severity),
+        alert.state, acknowledgement(alert), String(alert.value), String(alert.threshold), alert.rule, alert.sensor_type,
+        when(alert.raised_at), alert.cleared_at ? when(alert.cleared_at) : ""]),
       state === "active" ? "No alert is active." : "No alerts match."));
   };
 

@@ -22,7 +22,12 @@ public sealed class ConsoleSessionTickets : ITicketStore, IDisposable
 
     public Task RenewAsync(string key, AuthenticationTicket ticket)
     {
-        Keep(key, ticket);
+        // Only a session that still exists: a request in flight when its operator signed out must not bring it back.
+        if (_sessions.TryGetValue(key, out _))
+        {
+            Keep(key, ticket);
+        }
+
         return Task.CompletedTask;
     }
 

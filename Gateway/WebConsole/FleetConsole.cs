@@ -24,7 +24,7 @@ public static class FleetConsole
     public const string AssetsPath = "/console/assets";
 
     /// <summary>The pages the console's script draws; each is the same document.</summary>
-    private static readonly string[] PagePaths = ["/", "/devices", "/devices/{device_id}"];
+    private static readonly string[] PagePaths = ["/", "/devices", "/devices/{device_id}", "/alerts"];
 
     /// <summary>Scripts and styles come from the gateway only; no page may frame the console.</summary>
     private const string ContentSecurityPolicy =

@@ -15,6 +15,7 @@ public sealed class ConsoleBrowser : IAsyncLifetime
 
     private IPlaywright? _playwright;
     private IBrowser? _browser;
+    private IBrowserContext? _current;
 
     public string ScreenshotFolder { get; } = Path.Combine(AppContext.BaseDirectory, "screenshots");
 
@@ -35,10 +36,18 @@ public sealed class ConsoleBrowser : IAsyncLifetime
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = executable, Headless = true });
     }
 
-    /// <summary>A fresh browser context (its own cookies) on <paramref name="baseUrl"/>, <paramref name="width"/> px wide.</summary>
+    /// <summary>
+    /// A fresh browser context (its own cookies) on <paramref name="baseUrl"/>, <paramref name="width"/> px wide. The
+    /// previous test's context is closed first: its page would go on polling and holding event streams meanwhile.
+    /// </summary>
     public async Task<IPage> NewPageAsync(string baseUrl, int width = 1280, ColorScheme colorScheme = ColorScheme.Light)
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        if (_current is not null)
+        {
+            await _current.CloseAsync();
+        }
+
+        var context = _current = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = baseUrl,
             ViewportSize = new ViewportSize { Width = width, Height = 900 },

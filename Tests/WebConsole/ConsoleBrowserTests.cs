@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Orleans.IoT.Gateway.WebConsole;
 using Orleans.IoT.Tests.Api;
@@ -85,6 +86,48 @@ public sealed class ConsoleBrowserTests(NodeFixture node, ConsoleBrowser browser
         await Expect(page.GetByRole(AriaRole.Link, new() { Name = deviceId })).ToBeVisibleAsync(new() { Timeout = 20_000 });
         Assert.True(await page.EvaluateAsync<bool>("() => window.sameDocument === true"), "the page was reloaded");
         await SaveAsync(page, "devices");
+    }
+
+    [Fact]
+    public async Task An_alert_raised_over_mqtt_appears_live_and_is_acknowledged_from_the_page()
+    {
+        var page = await browser.NewPageAsync(BaseUrl, width: 390, ColorScheme.Dark);
+        await page.GotoAsync("/alerts?severity=high");
+        await SignInAsync(page, NodeFixture.OperatorKey);
+        await Expect(page.Locator("#live-status")).ToHaveTextAsync("Live: alerts appear here as they are raised or cleared.");
+        await Expect(page.GetByRole(AriaRole.Region, new() { Name = "Alert rules" })).ToContainTextAsync("temperatureanyvalue > 80");
+
+        // From here on the page's reads of the alerts show none, so only the event stream can show the new one.
+        await page.RouteAsync(new Regex(@"/api/v1/alerts\?"), route => route.FulfillAsync(new RouteFulfillOptions
+        {
+            Status = 200,
+            ContentType = "application/json",
+            Body = """{"alerts":[]}""",
+        }));
+        await page.EvaluateAsync("() => { window.sameDocument = true; }");
+        var (deviceId, token) = await node.RegisterDeviceAsync();
+        await using var device = await node.ConnectAsync(deviceId, token);
+        Assert.True((await device.PublishAsync($"iot/devices/data/{deviceId}/temperature", """{"value":91}""")).IsSuccess);
+
+        var acknowledge = page.GetByRole(AriaRole.Button, new() { Name = $"Acknowledge the alert of {deviceId}" });
+        await Expect(acknowledge).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        Assert.True(await page.EvaluateAsync<bool>("() => window.sameDocument === true"), "the page was reloaded");
+        var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = deviceId });
+        await Expect(row).ToContainTextAsync("highactiveAcknowledge9180temperature>80temperature");
+        await SaveAsync(page, "alerts-live-dark-390", close: false);
+
+        await page.UnrouteAllAsync();
+        await acknowledge.FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+
+        await Expect(row).ToContainTextAsync($"by {NodeFixture.OperatorName}, ");
+        await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync($"Acknowledged the high alert of {deviceId}.");
+        await Expect(page.Locator("#banner")).ToBeHiddenAsync();
+        using var api = new ApiClient(node.HttpPort, NodeFixture.OperatorKey);
+        var stored = await AlertsApiFlow.OfDeviceAsync(api, "/api/v1/alerts?severity=high&limit=1000", deviceId);
+        Assert.Equal((NodeFixture.OperatorName, "active"), (stored.Text("acknowledged_by"), stored.Text("state")));
+        await Expect(row).ToContainTextAsync($"by {NodeFixture.OperatorName}, ");
+        await SaveAsync(page, "alerts-acknowledged-dark-390");
     }
 
     [Fact]

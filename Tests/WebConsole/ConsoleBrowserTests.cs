@@ -61,9 +61,10 @@ public sealed class ConsoleBrowserTests(NodeFixture node, ConsoleBrowser browser
             Assert.Equal(HttpStatusCode.OK, before.StatusCode);
         }
 
+        var trace = PageTrace.Start(page);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
 
-        await page.WaitForURLAsync("**" + ConsoleSession.SignInPath);
+        await trace.WaitForPathAsync(ConsoleSession.SignInPath);
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Sign in" })).ToBeVisibleAsync();
         using var after = await GetFleetHealthAsync(cookie.Value);
         await ApiClient.AssertProblemAsync(after, HttpStatusCode.Unauthorized, ErrorCodes.Unauthorized);

@@ -1,0 +1,37 @@
+import { h, main, poll, read, table, when, deviceLink } from "./ui.js";
+
+// Fleet: counts by status and type, active alerts by severity, the devices silent longest.
+export function fleetPage(session) {
+  document.title = "Fleet · Orleans.IoT";
+  const content = h("div", {}, h("p", { class: "loading" }, "Loading the fleet…"));
+  main.replaceChildren(h("h1", {}, "Fleet"), content);
+  poll(async () => {
+    const health = await read(content, "/api/v1/fleet/health?silent=10", "The fleet");
+    const status = health.by_status;
+    const types = Object.entries(health.by_type).sort(([a], [b]) => a.localeCompare(b));
+    content.replaceChildren(
+      h("p", { class: "muted" }, `${health.total_devices} devices; computed `, when(health.computed_at)),
+      h("section", { "aria-labelledby": "by-status" },
+        h("h2", { id: "by-status" }, "Devices by status"),
+        h("ul", { class: "tiles" },
+          ["online", "offline", "unregistered"].map((name) =>
+            h("li", { class: `tile status-${name}` }, h("span", { class: "count" }, String(status[name])), h("span", {}, name))))),
+      h("section", { "aria-labelledby": "by-type" },
+        h("h2", { id: "by-type" }, "Devices by type"),
+        table("Devices by type", ["Type", "Online", "Offline", "Unregistered"],
+          types.map(([type, counts]) => [
+            h("a", { href: `/devices?type=${encodeURIComponent(type)}` }, type),
+            String(counts.online), String(counts.offline), String(counts.unregistered)]),
+          "No devices are registered yet.")),
+      h("section", { "aria-labelledby": "alerts" },
+        h("h2", { id: "alerts" }, "Active alerts by severity"),
+        h("ul", { class: "tiles" },
+          Object.entries(health.active_alerts_by_severity).map(([severity, count]) =>
+            h("li", { class: `tile severity-${severity}` }, h("span", { class: "count" }, String(count)), h("span", {}, severity))))),
+      h("section", { "aria-labelledby": "silent" },
+        h("h2", { id: "silent" }, "Silent longest"),
+        table("Registered offline devices, silent longest first", ["Device", "Name", "Type", "Last seen"],
+          health.silent_longest.map((device) => [deviceLink(device.device_id), device.name, device.type, when(device.last_seen)]),
+          "Every registered device is online.")));
+  }, session.refresh_seconds);
+}

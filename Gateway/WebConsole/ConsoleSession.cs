@@ -7,7 +7,7 @@ using Orleans.IoT.Gateway.Api;
 namespace Orleans.IoT.Gateway.WebConsole;
 
 /// <summary>
-/// The console's session: an HTTP-only, SameSite=Strict cookie (Secure on HTTPS) naming a session the gateway holds
+/// The console's session: an HTTP-only, SameSite=Strict cookie (Secure on HTTPS) naming a session the cluster holds
 /// (<see cref="ConsoleSessionTickets"/>), so that signing out ends it for good. Because a browser sends the cookie by
 /// itself, a request it authenticates that changes something must also carry <see cref="HeaderName"/>, which only the
 /// console's own scripts set: a cross-site form cannot, and a cross-site script may not without CORS.
@@ -59,6 +59,7 @@ public static class ConsoleSession
         options.ExpireTimeSpan = TimeSpan.FromMinutes(console.SessionMinutes);
         options.SlidingExpiration = true;
         options.SessionStore = tickets;
+        options.TicketDataFormat = new SessionKeyCookieFormat(SchemeName);
         options.LoginPath = SignInPath;
         options.ReturnUrlParameter = "return";
         options.Events.OnRedirectToLogin = context =>

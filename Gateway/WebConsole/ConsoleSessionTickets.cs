@@ -1,55 +1,50 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
-using Microsoft.Extensions.Caching.Memory;
 
 namespace Orleans.IoT.Gateway.WebConsole;
 
 /// <summary>
-/// The console sessions of this gateway, by a random key that is all the cookie holds: a session signed out (or
-/// expired) is gone, so its cookie no longer opens anything. Kept in memory: a session belongs to the gateway that
-/// signed it in, like the Data Protection keys that encrypt its cookie.
+/// The console's sessions, each by a random key that is all its cookie holds (<see cref="SessionKeyCookieFormat"/>),
+/// stored in the cluster (<see cref="IConsoleSessionGrain"/>): a session signed in on one gateway holds on every other,
+/// and one signed out (or expired) is gone everywhere, so its cookie no longer opens anything.
 /// </summary>
-public sealed class ConsoleSessionTickets : ITicketStore, IDisposable
+public sealed class ConsoleSessionTickets(IGrainFactory grains) : ITicketStore
 {
-    private readonly MemoryCache _sessions = new(new MemoryCacheOptions());
+    /// <summary>256 random bits, base64url (43 characters: the cookie's whole value).</summary>
+    public static string NewKey() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
 
-    public Task<string> StoreAsync(AuthenticationTicket ticket)
+    public Task<string> StoreAsync(AuthenticationTicket ticket) => StoreAsync(ticket, CancellationToken.None);
+
+    public async Task<string> StoreAsync(AuthenticationTicket ticket, CancellationToken cancellationToken)
     {
-        var key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-        Keep(key, ticket);
-        return Task.FromResult(key);
+        var key = NewKey();
+        await Session(key).Keep(Stored(ticket), onlyIfPresent: false).WaitAsync(cancellationToken);
+        return key;
     }
 
-    public Task RenewAsync(string key, AuthenticationTicket ticket)
-    {
-        // Only a session that still exists: a request in flight when its operator signed out must not bring it back.
-        if (_sessions.TryGetValue(key, out _))
-        {
-            Keep(key, ticket);
-        }
+    public Task RenewAsync(string key, AuthenticationTicket ticket) => RenewAsync(key, ticket, CancellationToken.None);
 
-        return Task.CompletedTask;
-    }
+    /// <summary>Only a session that still exists: a request in flight when its operator signed out must not bring it back.</summary>
+    public Task RenewAsync(string key, AuthenticationTicket ticket, CancellationToken cancellationToken) =>
+        Session(key).Keep(Stored(ticket), onlyIfPresent: true).WaitAsync(cancellationToken);
 
-    public Task<AuthenticationTicket?> RetrieveAsync(string key) =>
-        Task.FromResult(_sessions.TryGetValue(key, out AuthenticationTicket? ticket) ? ticket : null);
+    public Task<AuthenticationTicket?> RetrieveAsync(string key) => RetrieveAsync(key, CancellationToken.None);
 
-    public Task RemoveAsync(string key)
-    {
-        _sessions.Remove(key);
-        return Task.CompletedTask;
-    }
+    public async Task<AuthenticationTicket?> RetrieveAsync(string key, CancellationToken cancellationToken) =>
+        await Session(key).Read().WaitAsync(cancellationToken) is { } stored
+            ? TicketSerializer.Default.Deserialize(stored.Ticket)
+            : null;
 
-    public void Dispose() => _sessions.Dispose();
+    public Task RemoveAsync(string key) => RemoveAsync(key, CancellationToken.None);
 
-    private void Keep(string key, AuthenticationTicket ticket)
-    {
-        var entry = new MemoryCacheEntryOptions();
-        if (ticket.Properties.ExpiresUtc is { } expires)
-        {
-            entry.AbsoluteExpiration = expires;
-        }
+    public Task RemoveAsync(string key, CancellationToken cancellationToken) => Session(key).End().WaitAsync(cancellationToken);
 
-        _sessions.Set(key, ticket, entry);
-    }
+    private IConsoleSessionGrain Session(string key) =>
+        grains.GetGrain<IConsoleSessionGrain>(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key))));
+
+    private static ConsoleSessionTicket Stored(AuthenticationTicket ticket) =>
+        new(TicketSerializer.Default.Serialize(ticket), ticket.Properties.ExpiresUtc ?? DateTimeOffset.MaxValue);
 }

@@ -62,4 +62,21 @@ public sealed class ConsoleSessionTests(NodeFixture node)
         Assert.Contains(ConsoleSession.HeaderName, problem.GetProperty("detail").GetString());
         await ApiClient.AssertProblemAsync(fromConsole, HttpStatusCode.NotFound, ErrorCodes.NotRegistered);
     }
+
+    [Fact]
+    public async Task The_cookie_holds_only_a_random_session_key_and_a_forged_one_opens_nothing()
+    {
+        using var http = ConsoleHttp.NewClient(node.HttpPort);
+        using var signIn = await ConsoleHttp.PostSignInAsync(http, NodeFixture.OperatorKey);
+        var value = Assert.Single(signIn.Headers.GetValues("Set-Cookie")).Split(';')[0][(ConsoleSession.CookieName.Length + 1)..];
+        Assert.Matches("^[A-Za-z0-9_-]{43}$", value);
+
+        foreach (var forged in (string[])[ConsoleSessionTickets.NewKey(), value[..^1] + (value[^1] == 'A' ? 'B' : 'A'), "not-a-session", ""])
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/fleet/health") { Headers = { { "Cookie", $"{ConsoleSession.CookieName}={forged}" } } };
+            using var stranger = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = http.BaseAddress };
+            using var response = await stranger.SendAsync(request);
+            await ApiClient.AssertProblemAsync(response, HttpStatusCode.Unauthorized, ErrorCodes.Unauthorized);
+        }
+    }
 }

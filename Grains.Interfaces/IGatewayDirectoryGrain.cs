@@ -30,9 +30,15 @@ public interface IGatewayDirectoryGrain : IGrainWithIntegerKey
 /// The external broker it is a client of (<c>Mqtt:External</c> host and port), which other gateways may share, so that a
 /// fleet event published by one of them reaches every subscriber there; null for an embedded broker, its own alone.
 /// </param>
+/// <param name="StreamInterest">
+/// Behind a shared broker, what its operators' open event streams carry (<see cref="Interest"/> is then its broker's
+/// subscribers alone): a gateway that is not the one publishing an event to the broker is sent it for its streams only
+/// (<see cref="IGatewayObserver.Streamed"/>). With an embedded broker, streams count in <see cref="Interest"/>.
+/// </param>
 [GenerateSerializer, Immutable, Alias("iot.gateway-registration")]
 public sealed record GatewayRegistration(
     [property: Id(0)] string Id,
     [property: Id(1)] IGatewayObserver Observer,
     [property: Id(2)] FleetInterest Interest,
-    [property: Id(3)] string? SharedBroker = null);
+    [property: Id(3)] string? SharedBroker = null,
+    [property: Id(4)] FleetInterest StreamInterest = FleetInterest.None);

@@ -36,4 +36,8 @@ public interface IGatewayObserver : IGrainObserver
 
     [OneWay, Alias("alert-changed")]
     Task AlertChanged(Alert alert);
+
+    /// <summary>A fleet event for this gateway's open event streams only: another gateway publishes it to their shared broker.</summary>
+    [OneWay, Alias("streamed")]
+    Task Streamed(StreamedEvent fleetEvent);
 }

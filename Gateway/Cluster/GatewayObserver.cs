@@ -20,4 +20,10 @@ public sealed class GatewayObserver(GatewayPublisher publisher) : IGatewayObserv
     public Task FirmwareChanged(FirmwareStatus update) => publisher.FirmwareChanged(update, CancellationToken.None).AsTask();
 
     public Task AlertChanged(Alert alert) => publisher.AlertChanged(alert, CancellationToken.None).AsTask();
+
+    public Task Streamed(StreamedEvent fleetEvent)
+    {
+        publisher.ToStreams(fleetEvent);
+        return Task.CompletedTask;
+    }
 }

@@ -54,28 +54,67 @@ public sealed class GatewayPublisher(IOutboundPublisher outbound, SubscriptionIn
             : ValueTask.CompletedTask;
     }
 
-    public ValueTask PresenceChanged(PresenceChange change, CancellationToken cancellationToken) =>
-        PublishEventAsync(
-            LiveEventKinds.Presence,
-            OutboundTopics.Presence(change.DeviceId),
-            Payloads.Presence(change.DeviceId, change.Online, change.Reason, change.Timestamp),
-            cancellationToken);
+    public ValueTask PresenceChanged(PresenceChange change, CancellationToken cancellationToken) => PublishEventAsync(Presence(change), cancellationToken);
 
-    public ValueTask CommandChanged(CommandStatus command, CancellationToken cancellationToken) =>
-        PublishEventAsync(LiveEventKinds.Command, OutboundTopics.CommandEvents(command.DeviceId, command.CommandId), Payloads.CommandState(command), cancellationToken);
+    public ValueTask CommandChanged(CommandStatus command, CancellationToken cancellationToken) => PublishEventAsync(Command(command), cancellationToken);
 
-    public ValueTask ConfigChanged(ConfigStatus update, CancellationToken cancellationToken) =>
-        PublishEventAsync(LiveEventKinds.Config, OutboundTopics.ConfigEvents(update.DeviceId, update.ConfigId), Payloads.ConfigState(update), cancellationToken);
+    public ValueTask ConfigChanged(ConfigStatus update, CancellationToken cancellationToken) => PublishEventAsync(Config(update), cancellationToken);
 
-    public ValueTask FirmwareChanged(FirmwareStatus update, CancellationToken cancellationToken) =>
-        PublishEventAsync(LiveEventKinds.Firmware, OutboundTopics.FirmwareEvents(update.DeviceId, update.UpdateId), Payloads.FirmwareState(update), cancellationToken);
+    public ValueTask FirmwareChanged(FirmwareStatus update, CancellationToken cancellationToken) => PublishEventAsync(Firmware(update), cancellationToken);
 
-    public ValueTask AlertChanged(Alert alert, CancellationToken cancellationToken) =>
-        PublishEventAsync(LiveEventKinds.Alert, OutboundTopics.Alert(alert.Severity, alert.DeviceId), Payloads.Alert(alert), cancellationToken);
+    public ValueTask AlertChanged(Alert alert, CancellationToken cancellationToken) => PublishEventAsync(Alert(alert), cancellationToken);
 
-    private ValueTask PublishEventAsync(string kind, string topic, byte[] payload, CancellationToken cancellationToken)
+    /// <summary>
+    /// Passes an event to the open event streams only: another gateway of this gateway's shared broker publishes it there.
+    /// </summary>
+    public void ToStreams(StreamedEvent fleetEvent)
     {
-        live.Publish(kind, payload);
-        return outbound.PublishAsync(new OutboundMessage(topic, payload, 1), cancellationToken);
+        if (fleetEvent.Reading is { } reading)
+        {
+            if (live.WantsReadingsOf(reading.DeviceId))
+            {
+                live.PublishReading(reading.DeviceId, Payloads.SensorData(reading));
+            }
+
+            return;
+        }
+
+        var fleetMessage = fleetEvent switch
+        {
+            { Presence: { } change } => Presence(change),
+            { Command: { } command } => Command(command),
+            { Config: { } update } => Config(update),
+            { Firmware: { } update } => Firmware(update),
+            { Alert: { } alert } => Alert(alert),
+            _ => (FleetMessage?)null,
+        };
+        if (fleetMessage is { } message)
+        {
+            live.Publish(message.Kind, message.Payload);
+        }
     }
+
+    private static FleetMessage Presence(PresenceChange change) =>
+        new(LiveEventKinds.Presence, OutboundTopics.Presence(change.DeviceId), Payloads.Presence(change.DeviceId, change.Online, change.Reason, change.Timestamp));
+
+    private static FleetMessage Command(CommandStatus command) =>
+        new(LiveEventKinds.Command, OutboundTopics.CommandEvents(command.DeviceId, command.CommandId), Payloads.CommandState(command));
+
+    private static FleetMessage Config(ConfigStatus update) =>
+        new(LiveEventKinds.Config, OutboundTopics.ConfigEvents(update.DeviceId, update.ConfigId), Payloads.ConfigState(update));
+
+    private static FleetMessage Firmware(FirmwareStatus update) =>
+        new(LiveEventKinds.Firmware, OutboundTopics.FirmwareEvents(update.DeviceId, update.UpdateId), Payloads.FirmwareState(update));
+
+    private static FleetMessage Alert(Alert alert) =>
+        new(LiveEventKinds.Alert, OutboundTopics.Alert(alert.Severity, alert.DeviceId), Payloads.Alert(alert));
+
+    private ValueTask PublishEventAsync(FleetMessage message, CancellationToken cancellationToken)
+    {
+        live.Publish(message.Kind, message.Payload);
+        return outbound.PublishAsync(new OutboundMessage(message.Topic, message.Payload, 1), cancellationToken);
+    }
+
+    /// <summary>A fleet event as its stream's event name, its MQTT topic and the payload both carry.</summary>
+    private readonly record struct FleetMessage(string Kind, string Topic, byte[] Payload);
 }

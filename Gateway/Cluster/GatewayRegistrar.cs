@@ -98,7 +98,7 @@ public sealed partial class GatewayRegistrar(
             // Bounded: a call in flight to a silo that died is never answered (a client does not fail it), and waiting for
             // the response timeout would let this gateway expire from the directory meanwhile.
             await grains.GetGrain<IGatewayDirectoryGrain>(IGatewayDirectoryGrain.Key)
-                .Register(new GatewayRegistration(identity.Id, _reference!, interest.Current, identity.SharedBroker))
+                .Register(Registration())
                 .WaitAsync(_period);
             Interlocked.Exchange(ref _registeredAt, clock.GetUtcNow().ToUnixTimeMilliseconds());
             if (_failing)
@@ -116,6 +116,10 @@ public sealed partial class GatewayRegistrar(
             }
         }
     }
+
+    private GatewayRegistration Registration() => identity.SharedBroker is null
+        ? new(identity.Id, _reference!, interest.Current)
+        : new(identity.Id, _reference!, interest.Subscribers, identity.SharedBroker, interest.Streams);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway {GatewayId} could not register in the gateway directory; device grains cannot reach it until it does (trying again every {PeriodSeconds} s)")]
     private partial void LogRegisterFailed(Exception exception, string gatewayId, double periodSeconds);

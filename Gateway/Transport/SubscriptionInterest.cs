@@ -16,7 +16,8 @@ public sealed class SubscriptionInterest
     private static readonly FleetInterest[] Kinds = [FleetInterest.Analytics, FleetInterest.Events, FleetInterest.Alerts];
 
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, FleetInterest>> _byClient = new(StringComparer.Ordinal);
-    private readonly int[] _counts = new int[Kinds.Length];
+    private readonly int[] _subscriptions = new int[Kinds.Length];
+    private readonly int[] _streams = new int[Kinds.Length];
     private int _subscribedToAnalytics;
 
     /// <summary>Raised when a namespace gains its first subscription or loses its last (<see cref="Current"/> changed).</summary>
@@ -60,9 +61,9 @@ public sealed class SubscriptionInterest
     /// An event stream opened: this gateway wants <paramref name="kinds"/> until <see cref="StreamClosed"/> with the same
     /// kinds. It is not an MQTT subscription: <see cref="MayReceiveAnalytics"/> does not count it.
     /// </summary>
-    public void StreamOpened(FleetInterest kinds) => Count(kinds, +1);
+    public void StreamOpened(FleetInterest kinds) => Count(_streams, kinds, +1);
 
-    public void StreamClosed(FleetInterest kinds) => Count(kinds, -1);
+    public void StreamClosed(FleetInterest kinds) => Count(_streams, kinds, -1);
 
     /// <summary>
     /// True when some MQTT subscription may match an <c>analytics/...</c> topic: a reading is published to the broker
@@ -70,23 +71,14 @@ public sealed class SubscriptionInterest
     /// </summary>
     public bool MayReceiveAnalytics => Volatile.Read(ref _subscribedToAnalytics) > 0;
 
-    /// <summary>The namespaces some subscription may match.</summary>
-    public FleetInterest Current
-    {
-        get
-        {
-            var current = FleetInterest.None;
-            for (var i = 0; i < Kinds.Length; i++)
-            {
-                if (Volatile.Read(ref _counts[i]) > 0)
-                {
-                    current |= Kinds[i];
-                }
-            }
+    /// <summary>The namespaces some subscription or open event stream may match.</summary>
+    public FleetInterest Current => Subscribers | Streams;
 
-            return current;
-        }
-    }
+    /// <summary>The namespaces some MQTT subscription may match.</summary>
+    public FleetInterest Subscribers => Of(_subscriptions);
+
+    /// <summary>The namespaces some open event stream carries.</summary>
+    public FleetInterest Streams => Of(_streams);
 
     /// <summary>The namespaces a filter may match, by its first two levels.</summary>
     public static FleetInterest Of(string filter)
@@ -128,17 +120,31 @@ public sealed class SubscriptionInterest
             Interlocked.Add(ref _subscribedToAnalytics, delta);
         }
 
-        Count(kinds, delta);
+        Count(_subscriptions, kinds, delta);
     }
 
-    private void Count(FleetInterest kinds, int delta)
+    private static FleetInterest Of(int[] counts)
+    {
+        var current = FleetInterest.None;
+        for (var i = 0; i < Kinds.Length; i++)
+        {
+            if (Volatile.Read(ref counts[i]) > 0)
+            {
+                current |= Kinds[i];
+            }
+        }
+
+        return current;
+    }
+
+    private void Count(int[] counts, FleetInterest kinds, int delta)
     {
         var changed = false;
         for (var i = 0; i < Kinds.Length; i++)
         {
             if ((kinds & Kinds[i]) != 0)
             {
-                var count = Interlocked.Add(ref _counts[i], delta);
+                var count = Interlocked.Add(ref counts[i], delta);
                 changed |= delta > 0 ? count == 1 : count == 0;
             }
         }

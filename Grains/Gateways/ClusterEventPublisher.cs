@@ -9,56 +9,67 @@ namespace Orleans.IoT.Grains.Gateways;
 /// its own), and to one per shared external broker (every subscriber there receives what one gateway publishes):
 /// none when the co-hosted gateway is a client of that broker and connected there, else the one with the lowest id,
 /// the same on every silo while their copies of the directory agree. A gateway with no such subscriber (behind an
-/// external broker: not connected there) gets nothing.
+/// external broker: not connected there) gets nothing, unless operators have event streams open on it: a gateway of a
+/// shared broker that does not publish an event there is sent it for its streams alone.
 /// </summary>
 public sealed class ClusterEventPublisher(ClusterGateways gateways, ILocalGateway? local = null) : IDeviceEventPublisher
 {
     private readonly string? _localId = local?.Id;
     private readonly string? _localBroker = local?.SharedBroker;
-    private volatile Recipients _recipients = new([], [], [], []);
+    private volatile Recipients _recipients = new([], Chosen.None, Chosen.None, Chosen.None);
 
     public ValueTask ReadingRecorded(SensorReading reading, CancellationToken cancellationToken)
     {
-        Notify(FleetInterest.Analytics, reading, static (g, m) => g.ReadingRecorded(m));
+        Notify(FleetInterest.Analytics, reading, static (g, m) => g.ReadingRecorded(m), static m => new StreamedEvent(Reading: m));
         return local?.ReadingRecorded(reading, cancellationToken) ?? ValueTask.CompletedTask;
     }
 
     public ValueTask PresenceChanged(PresenceChange change, CancellationToken cancellationToken)
     {
-        Notify(FleetInterest.Events, change, static (g, m) => g.PresenceChanged(m));
+        Notify(FleetInterest.Events, change, static (g, m) => g.PresenceChanged(m), static m => new StreamedEvent(Presence: m));
         return local?.PresenceChanged(change, cancellationToken) ?? ValueTask.CompletedTask;
     }
 
     public ValueTask CommandChanged(CommandStatus command, CancellationToken cancellationToken)
     {
-        Notify(FleetInterest.Events, command, static (g, m) => g.CommandChanged(m));
+        Notify(FleetInterest.Events, command, static (g, m) => g.CommandChanged(m), static m => new StreamedEvent(Command: m));
         return local?.CommandChanged(command, cancellationToken) ?? ValueTask.CompletedTask;
     }
 
     public ValueTask ConfigChanged(ConfigStatus update, CancellationToken cancellationToken)
     {
-        Notify(FleetInterest.Events, update, static (g, m) => g.ConfigChanged(m));
+        Notify(FleetInterest.Events, update, static (g, m) => g.ConfigChanged(m), static m => new StreamedEvent(Config: m));
         return local?.ConfigChanged(update, cancellationToken) ?? ValueTask.CompletedTask;
     }
 
     public ValueTask FirmwareChanged(FirmwareStatus update, CancellationToken cancellationToken)
     {
-        Notify(FleetInterest.Events, update, static (g, m) => g.FirmwareChanged(m));
+        Notify(FleetInterest.Events, update, static (g, m) => g.FirmwareChanged(m), static m => new StreamedEvent(Firmware: m));
         return local?.FirmwareChanged(update, cancellationToken) ?? ValueTask.CompletedTask;
     }
 
     public ValueTask AlertChanged(Alert alert, CancellationToken cancellationToken)
     {
-        Notify(FleetInterest.Alerts, alert, static (g, m) => g.AlertChanged(m));
+        Notify(FleetInterest.Alerts, alert, static (g, m) => g.AlertChanged(m), static m => new StreamedEvent(Alert: m));
         return local?.AlertChanged(alert, cancellationToken) ?? ValueTask.CompletedTask;
     }
 
-    private void Notify<T>(FleetInterest kind, T message, Func<IGatewayObserver, T, Task> send)
+    private void Notify<T>(FleetInterest kind, T message, Func<IGatewayObserver, T, Task> send, Func<T, StreamedEvent> streamed)
     {
-        foreach (var observer in RecipientsNow().Of(kind))
+        var chosen = RecipientsNow().Of(kind);
+        foreach (var observer in chosen.Publishers)
         {
             // One-way: the call is sent and not awaited; a gateway that cannot take it loses only this event.
             send(observer, message).Ignore();
+        }
+
+        if (chosen.StreamsOnly.Length > 0)
+        {
+            var fleetEvent = streamed(message);
+            foreach (var observer in chosen.StreamsOnly)
+            {
+                observer.Streamed(fleetEvent).Ignore();
+            }
         }
     }
 
@@ -76,12 +87,12 @@ public sealed class ClusterEventPublisher(ClusterGateways gateways, ILocalGatewa
         return recipients;
     }
 
-    private IGatewayObserver[] Choose(ImmutableArray<GatewayRegistration> directory, FleetInterest kind)
+    private Chosen Choose(ImmutableArray<GatewayRegistration> directory, FleetInterest kind)
     {
         // The co-hosted gateway publishes every event; it serves its broker unless the directory says it cannot now
         // (not connected there: no interest), when another gateway of that broker is chosen meanwhile.
         var localBroker = directory.Any(g => g.Id == _localId && (g.Interest & kind) == 0) ? null : _localBroker;
-        var chosen = new List<IGatewayObserver>();
+        var publishers = new List<IGatewayObserver>();
         var byBroker = new Dictionary<string, GatewayRegistration>(StringComparer.Ordinal);
         foreach (var gateway in directory)
         {
@@ -92,7 +103,7 @@ public sealed class ClusterEventPublisher(ClusterGateways gateways, ILocalGatewa
 
             if (gateway.SharedBroker is null)
             {
-                chosen.Add(gateway.Observer);
+                publishers.Add(gateway.Observer);
             }
             else if (gateway.SharedBroker != localBroker
                 && (!byBroker.TryGetValue(gateway.SharedBroker, out var other) || string.CompareOrdinal(gateway.Id, other.Id) < 0))
@@ -101,14 +112,26 @@ public sealed class ClusterEventPublisher(ClusterGateways gateways, ILocalGatewa
             }
         }
 
-        chosen.AddRange(byBroker.Values.Select(g => g.Observer));
-        return [.. chosen];
+        publishers.AddRange(byBroker.Values.Select(g => g.Observer));
+        IGatewayObserver[] streamsOnly =
+        [
+            .. directory
+                .Where(g => g.SharedBroker is not null && (g.StreamInterest & kind) != 0 && g.Id != _localId
+                    && !(byBroker.TryGetValue(g.SharedBroker, out var publisher) && publisher.Id == g.Id))
+                .Select(g => g.Observer),
+        ];
+        return new Chosen([.. publishers], streamsOnly);
     }
 
-    private sealed record Recipients(
-        ImmutableArray<GatewayRegistration> Directory, IGatewayObserver[] Analytics, IGatewayObserver[] Events, IGatewayObserver[] Alerts)
+    /// <summary>The gateways sent one kind of event: to publish (to their broker and their streams), or for their streams only.</summary>
+    private sealed record Chosen(IGatewayObserver[] Publishers, IGatewayObserver[] StreamsOnly)
     {
-        public IGatewayObserver[] Of(FleetInterest kind) => kind switch
+        public static readonly Chosen None = new([], []);
+    }
+
+    private sealed record Recipients(ImmutableArray<GatewayRegistration> Directory, Chosen Analytics, Chosen Events, Chosen Alerts)
+    {
+        public Chosen Of(FleetInterest kind) => kind switch
         {
             FleetInterest.Analytics => Analytics,
             FleetInterest.Events => Events,

@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
 using System.Text;
+using Orleans.IoT.Gateway.Live;
+using Orleans.IoT.Tests.Api;
 using Orleans.IoT.Tests.Durable;
 using Orleans.IoT.Tests.EndToEnd;
 
@@ -52,8 +54,47 @@ public sealed class ExternalFleetEventsTests
         }
     }
 
+    [Fact]
+    public async Task An_event_stream_on_each_replica_sees_every_event_while_the_broker_still_receives_each_once()
+    {
+        await using var broker = await MosquittoBroker.StartAsync((NodeFixture.OperatorName, NodeFixture.OperatorKey));
+        var silo = new SiloWithoutGateway(this);
+        await silo.InitializeAsync();
+        try
+        {
+            var first = await StartReplicaAsync(broker, $"a-{Guid.NewGuid():N}", silo);
+            await using var _ = first.Process;
+            var second = await StartReplicaAsync(broker, $"b-{Guid.NewGuid():N}", silo);
+            await using var __ = second.Process;
+            await using var publishing = await EventStreamClient.OpenAsync(first.Process.HttpPort, NodeFixture.OperatorKey);
+            await using var notPublishing = await EventStreamClient.OpenAsync(second.Process.HttpPort, NodeFixture.OperatorKey);
+            await WaitForGatewaysAsync(
+                silo,
+                g => g.Length == 2 && g.All(r => r.SharedBroker is not null && r.StreamInterest.HasFlag(FleetInterest.Events | FleetInterest.Alerts)),
+                "both replicas registered with their streams' interest");
+            await Task.Delay(500); // the silo reads the directory every 200 ms
+
+            await using var operatorClient = await TestMqttClient.ConnectAsync(broker.Port, NodeFixture.OperatorName, NodeFixture.OperatorKey);
+            await operatorClient.SubscribeAsync("iot/events/presence/+");
+            await operatorClient.SubscribeAsync("iot/alerts/#");
+
+            var deviceId = await ExpectEachEventOnceAsync(broker, silo, operatorClient);
+
+            foreach (var stream in (EventStreamClient[])[publishing, notPublishing])
+            {
+                Assert.Equal("online", (await stream.WaitForAsync(LiveEventKinds.Presence, deviceId)).Json.Text("status"));
+                Assert.Equal("active", (await stream.WaitForAsync(LiveEventKinds.Alert, deviceId)).Json.Text("state"));
+                Assert.Equal("cleared", (await stream.WaitForAsync(LiveEventKinds.Alert, deviceId)).Json.Text("state"));
+            }
+        }
+        finally
+        {
+            await silo.DisposeAsync();
+        }
+    }
+
     /// <summary>A new device comes online (one presence event) and goes above and back below 80 °C (one alert raised, one cleared).</summary>
-    private static async Task ExpectEachEventOnceAsync(MosquittoBroker broker, NodeFixture silo, TestMqttClient operatorClient)
+    private static async Task<string> ExpectEachEventOnceAsync(MosquittoBroker broker, NodeFixture silo, TestMqttClient operatorClient)
     {
         var deviceId = $"dev-{Guid.NewGuid():N}";
         var registered = await silo.Grains.GetGrain<IDeviceGrain>(deviceId).Register(new RegisterRequest("n", "sensor", null, null, null, []), Caller.Provisioning);
@@ -77,6 +118,7 @@ public sealed class ExternalFleetEventsTests
         Assert.Equal("cleared", (await operatorClient.WaitForJsonAsync(alerts)).GetProperty("state").GetString());
         await operatorClient.AssertNothingOnAsync($"iot/events/presence/{deviceId}", Window);
         await operatorClient.AssertNothingOnAsync(alerts, TimeSpan.Zero); // the window above kept what came on every topic
+        return deviceId;
     }
 
     private async Task<(string Id, NodeProcess Process)> StartReplicaAsync(MosquittoBroker broker, string gatewayId, NodeFixture silo)

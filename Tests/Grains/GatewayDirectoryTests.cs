@@ -43,5 +43,7 @@ public sealed class GatewayDirectoryTests(ClusterFixture cluster)
         public Task FirmwareChanged(FirmwareStatus update) => Task.CompletedTask;
 
         public Task AlertChanged(Alert alert) => Task.CompletedTask;
+
+        public Task Streamed(StreamedEvent fleetEvent) => Task.CompletedTask;
     }
 }

@@ -80,4 +80,23 @@ public sealed class SubscriptionInterestTests
         interest.Unsubscribed("b", "#");
         Assert.False(interest.MayReceiveAnalytics);
     }
+
+    [Fact]
+    public void Streams_count_apart_from_subscriptions_and_both_make_the_current_interest()
+    {
+        var interest = new SubscriptionInterest();
+        var changes = 0;
+        interest.Changed += () => changes++;
+
+        interest.Subscribed("a", "iot/alerts/#");
+        interest.StreamOpened(FleetInterest.Events | FleetInterest.Alerts);
+        Assert.Equal(
+            (FleetInterest.Alerts, FleetInterest.Events | FleetInterest.Alerts, FleetInterest.Events | FleetInterest.Alerts),
+            (interest.Subscribers, interest.Streams, interest.Current));
+        Assert.Equal(2, changes); // alerts by subscription, then events and alerts by stream
+
+        interest.StreamClosed(FleetInterest.Events | FleetInterest.Alerts);
+        Assert.Equal((FleetInterest.Alerts, FleetInterest.None, FleetInterest.Alerts), (interest.Subscribers, interest.Streams, interest.Current));
+        Assert.Equal(3, changes);
+    }
 }

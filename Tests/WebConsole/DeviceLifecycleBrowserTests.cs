@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using Orleans.IoT.Gateway.WebConsole;
 using Orleans.IoT.Tests.Api;
 using Orleans.IoT.Tests.EndToEnd;
 using Xunit.Abstractions;
@@ -140,6 +141,59 @@ public sealed class DeviceLifecycleBrowserTests(NodeFixture node, ConsoleBrowser
         await Expect(alerts).ToBeFocusedAsync();
         await AssertSameDocumentAsync(page);
         await SaveAsync(page, "device-alerts-dark");
+    }
+
+    [Fact]
+    public async Task A_periodic_refresh_neither_takes_the_focus_nor_wipes_a_change_being_typed()
+    {
+        var (deviceId, token) = await node.RegisterDeviceAsync();
+        await using var device = await node.ConnectAsync(deviceId, token);
+        var page = await browser.NewPageAsync(BaseUrl, width: 390);
+        await page.RouteAsync("**" + FleetConsole.SessionPath, route => route.Request.Method == "GET"
+            ? route.FulfillAsync(new RouteFulfillOptions
+            {
+                ContentType = "application/json",
+                Body = $$"""{"operator":"{{NodeFixture.OperatorName}}","refresh_seconds":1}""",
+            })
+            : route.ContinueAsync());
+        var configReads = 0;
+        page.Request += (_, request) =>
+        {
+            if (request.Url.EndsWith($"/devices/{deviceId}/config", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref configReads);
+            }
+        };
+        await page.GotoAsync($"/devices/{deviceId}");
+        await ConsoleBrowserTests.SignInAsync(page, NodeFixture.OperatorKey);
+        var editor = page.GetByLabel("Change (JSON object)");
+        await editor.FillAsync("""{"interval": 30}""");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Push change" }).ClickAsync();
+        var updates = page.GetByRole(AriaRole.Region, new() { Name = "Configuration updates, newest first" });
+        await Expect(updates).ToContainTextAsync("sent");
+
+        await editor.FocusAsync();
+        await page.Keyboard.TypeAsync("""{"mode": "ec""");
+        await WaitForReadsAsync(() => Volatile.Read(ref configReads), 3);
+        await Expect(editor).ToBeFocusedAsync();
+        await Expect(editor).ToHaveValueAsync("""{"mode": "ec""");
+
+        await updates.FocusAsync();
+        await WaitForReadsAsync(() => Volatile.Read(ref configReads), 3);
+        await Expect(updates).ToBeFocusedAsync();
+        await SaveAsync(page, "device-refresh-keeps-focus-390");
+    }
+
+    /// <summary>Waits until the page has read <paramref name="more"/> more times than it had.</summary>
+    private static async Task WaitForReadsAsync(Func<int> reads, int more)
+    {
+        var target = reads() + more;
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (reads() < target)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the page read the configuration {reads()} times, not {target}, within 15 s");
+            await Task.Delay(100);
+        }
     }
 
     /// <summary>Signs in on the device's page, refreshed only hourly so that what changes in a test comes by the event stream.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Orleans.IoT.Gateway.WebConsole;
 using Orleans.IoT.Tests.Api;
@@ -69,6 +70,39 @@ public sealed class DevicePageBrowserTests(NodeFixture node, ConsoleBrowser brow
         await Expect(chart.Locator("figcaption")).ToHaveTextAsync("vibration: average of each minute, 301 readings");
         await Expect(chart.Locator("circle.point")).ToHaveCountAsync(times.Select(t => Math.Floor(t / 60)).Distinct().Count());
         await SaveAsync(page, "device-chart-minutes");
+    }
+
+    [Fact]
+    public async Task The_chart_range_is_kept_in_the_address_and_a_long_range_is_charted_in_buckets_that_keep_the_points_few()
+    {
+        var (deviceId, token) = await node.RegisterDeviceAsync();
+        await using var device = await node.ConnectAsync(deviceId, token);
+        var now = Math.Floor(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0);
+        var times = Enumerable.Range(0, 301).Select(i => now - 18_030 + i * 60.0).ToList();
+        foreach (var time in times)
+        {
+            await PublishReadingAsync(device, deviceId, "vibration", time % 7, time);
+        }
+
+        var page = await browser.NewPageAsync(BaseUrl, width: 390);
+        await page.GotoAsync($"/devices/{deviceId}?range=6h");
+        await ConsoleBrowserTests.SignInAsync(page, NodeFixture.OperatorKey);
+
+        var chart = page.Locator("figure[data-sensor='vibration']");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Last 6 hours" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "6 hours" })).ToHaveAttributeAsync("aria-current", "true");
+        await Expect(chart.Locator("figcaption")).ToHaveTextAsync("vibration: average of each 5 minutes, 301 readings");
+        await Expect(chart.Locator("circle.point")).ToHaveCountAsync(times.Select(t => Math.Floor(t / 300)).Distinct().Count());
+        await SaveAsync(page, "device-chart-6h-390", close: false);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "15 min" }).FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+
+        await Expect(page).ToHaveURLAsync(new Regex(@"\?range=15m$"));
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Last 15 minutes" })).ToBeVisibleAsync();
+        // 15 readings were sent within the last 15 minutes, the oldest 30 s from its start when the test began.
+        await Expect(chart.Locator("figcaption")).ToHaveTextAsync(new Regex("^vibration: 1[45] readings$"));
+        await SaveAsync(page, "device-chart-15m-390");
     }
 
     [Fact]
@@ -152,7 +186,7 @@ public sealed class DevicePageBrowserTests(NodeFixture node, ConsoleBrowser brow
     /// <summary>
     /// Tells the page to refresh only hourly, so that what changes within a test reached it by the event stream.
     /// </summary>
-    private static Task RefreshOnlyHourlyAsync(IPage page) =>
+    internal static Task RefreshOnlyHourlyAsync(IPage page) =>
         page.RouteAsync("**" + FleetConsole.SessionPath, route => route.Request.Method == "GET"
             ? route.FulfillAsync(new RouteFulfillOptions
             {
@@ -161,7 +195,7 @@ public sealed class DevicePageBrowserTests(NodeFixture node, ConsoleBrowser brow
             })
             : route.ContinueAsync());
 
-    private static async Task PublishReadingAsync(TestMqttClient device, string deviceId, string sensorType, double value, double timestamp)
+    internal static async Task PublishReadingAsync(TestMqttClient device, string deviceId, string sensorType, double value, double timestamp)
     {
         var payload = string.Create(CultureInfo.InvariantCulture,
             $$"""{"value":{{value:R}},"unit":"unit-x","quality":"good","timestamp":{{timestamp:R}}}""");
@@ -169,9 +203,12 @@ public sealed class DevicePageBrowserTests(NodeFixture node, ConsoleBrowser brow
         Assert.True(ack.IsSuccess, $"{ack.ReasonCode} {ack.ReasonString}");
     }
 
-    private async Task SaveAsync(IPage page, string name)
+    private async Task SaveAsync(IPage page, string name, bool close = true)
     {
         output.WriteLine($"screenshot: {await browser.ScreenshotAsync(page, name)}");
-        await page.Context.CloseAsync();
+        if (close)
+        {
+            await page.Context.CloseAsync();
+        }
     }
 }

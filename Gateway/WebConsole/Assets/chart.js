@@ -15,6 +15,7 @@ function svg(tag, attributes = {}, text) {
 
 const number = new Intl.NumberFormat(undefined, { maximumFractionDigits: 3 });
 const clock = new Intl.DateTimeFormat(undefined, { timeStyle: "short" });
+const dayAndClock = new Intl.DateTimeFormat(undefined, { dateStyle: "short", timeStyle: "short" });
 
 /**
  * Draws points ({ time, value, text }, oldest first) between from and to (Dates) as an SVG described by label; the
@@ -34,6 +35,8 @@ export function sensorChart(label, points, from, to) {
 
   const start = from.getTime();
   const span = Math.max(1, to.getTime() - start);
+  // Over half a day, the ends of the time axis need their dates.
+  const ends = span > 43_200_000 ? dayAndClock : clock;
   const plotWidth = width - margin.left - margin.right;
   const plotHeight = height - margin.top - margin.bottom;
   const x = (time) => margin.left + ((new Date(time).getTime() - start) / span) * plotWidth;
@@ -45,8 +48,8 @@ export function sensorChart(label, points, from, to) {
     svg("line", { x1: margin.left, y1: height - margin.bottom, x2: width - margin.right, y2: height - margin.bottom }),
     svg("text", { x: margin.left - 6, y: margin.top + 6, "text-anchor": "end" }, number.format(high)),
     svg("text", { x: margin.left - 6, y: height - margin.bottom, "text-anchor": "end" }, number.format(low)),
-    svg("text", { x: margin.left, y: height - 6, "text-anchor": "start" }, clock.format(from)),
-    svg("text", { x: width - margin.right, y: height - 6, "text-anchor": "end" }, clock.format(to)));
+    svg("text", { x: margin.left, y: height - 6, "text-anchor": "start" }, ends.format(from)),
+    svg("text", { x: width - margin.right, y: height - 6, "text-anchor": "end" }, ends.format(to)));
   chart.append(axes);
 
   const line = points.map((point, index) =>

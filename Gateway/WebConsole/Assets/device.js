@@ -1,55 +1,69 @@
 import { api, ApiError } from "./api.js";
-import { sensorChart } from "./chart.js";
+import { deviceAlertsSection } from "./device-alerts.js";
+import { chosenRange, rangeChooser, sensorCharts } from "./device-charts.js";
+import { configSection } from "./device-config.js";
+import { firmwareSection } from "./device-firmware.js";
+import { redrawOnChange } from "./redraw.js";
 import { clearProblem, h, main, poll, read, showProblem, statusBadge, table, when } from "./ui.js";
 
-// One device: registration, presence, metrics, latest readings, a chart per sensor over the last hour, and its
-// commands (send one; watch them). The device's event stream refreshes the page as things happen; the periodic
-// refresh goes on beneath it, so that a stream refused or lost costs only freshness.
+// One device: registration, presence, metrics, latest readings, a chart per sensor over the chosen range, its
+// configuration, commands (send one; watch them), firmware updates and alerts. The device's event stream refreshes the
+// page as things happen; the periodic refresh goes on beneath it, so that a stream refused or lost costs only
+// freshness. Each part is drawn again only when what it shows changed, and forms are never redrawn, so that a refresh
+// neither takes the keyboard's focus nor wipes what the operator is typing.
 export function devicePage(session, deviceId) {
   document.title = `${deviceId} · Orleans.IoT`;
   const path = `/api/v1/devices/${encodeURIComponent(deviceId)}`;
+  const range = chosenRange();
   const facts = h("div", {}, h("p", { class: "loading" }, "Loading the device…"));
   const readings = h("div", {});
   const charts = h("div", { class: "charts" });
   const commands = h("div", { "aria-live": "polite" }, h("p", { class: "loading" }, "Loading the commands…"));
   const commandForm = commandSender(path, () => refresh());
+  const config = configSection(path, () => refresh());
+  const firmware = firmwareSection(path, () => refresh());
+  const alerts = deviceAlertsSection(session, deviceId);
+  const drawFacts = redrawOnChange(facts);
+  const drawReadings = redrawOnChange(readings);
+  const drawCommands = redrawOnChange(commands);
   main.replaceChildren(
     h("p", {}, h("a", { href: "/devices" }, "← Devices")), h("h1", {}, deviceId), facts,
     h("section", { "aria-labelledby": "latest" }, h("h2", { id: "latest" }, "Latest readings"), readings),
-    h("section", { "aria-labelledby": "last-hour" }, h("h2", { id: "last-hour" }, "Last hour"), charts),
-    h("section", { "aria-labelledby": "commands" }, h("h2", { id: "commands" }, "Commands"), commandForm, commands));
+    h("section", { "aria-labelledby": "chart-range" }, h("h2", { id: "chart-range" }, range.heading), rangeChooser(range), charts),
+    config.element,
+    h("section", { "aria-labelledby": "commands" }, h("h2", { id: "commands" }, "Commands"), commandForm, commands),
+    firmware.element, alerts.element);
 
   const load = async () => {
     const device = await read(facts, path, "The device");
     const metrics = device.metrics;
     const rows = [
       ["Name", device.name ?? ""], ["Type", device.type ?? ""], ["Location", device.location ?? ""],
-      ["Presence", statusBadge(device.status)], ["Last seen", when(device.last_seen)], ["Registered", when(device.registered_at)],
+      ["Presence", device.status], ["Last seen", device.last_seen], ["Registered", device.registered_at],
       ["Battery", percent(metrics.battery_level)], ["Signal", metrics.signal_strength === null ? "not reported" : `${metrics.signal_strength} dBm`],
       ["Memory", percent(metrics.memory_usage)], ["CPU", percent(metrics.cpu_usage)],
       ["Firmware", device.firmware_version ?? ""], ["Hardware", device.hardware_version ?? ""],
       ["Capabilities", device.capabilities.join(", ")],
     ];
-    facts.replaceChildren(h("dl", { class: "facts" }, rows.flatMap(([term, value]) => [h("dt", {}, term), h("dd", {}, value)])));
+    const shownFact = (term, value) => term === "Presence" ? statusBadge(value) : term === "Last seen" || term === "Registered" ? when(value) : value;
+    drawFacts(rows, () => h("dl", { class: "facts" }, rows.flatMap(([term, value]) => [h("dt", {}, term), h("dd", {}, shownFact(term, value))])));
+    firmware.show(device.firmware);
 
     const sensors = Object.keys(device.latest).sort();
-    readings.replaceChildren(table("Latest readings", ["Sensor", "Value", "Quality", "At"],
+    drawReadings(sensors.map((sensor) => [sensor, device.latest[sensor]]), () => table("Latest readings", ["Sensor", "Value", "Quality", "At"],
       sensors.map((sensor) => {
         const reading = device.latest[sensor];
         return [sensor, `${reading.value}${reading.unit ? ` ${reading.unit}` : ""}`, reading.quality, when(reading.timestamp)];
       }), "The device has sent no readings."));
 
-    const to = new Date();
-    const from = new Date(to.getTime() - 3600_000);
-    const charted = await Promise.all(sensors.map((sensor) => lastHour(`${path}/telemetry/${encodeURIComponent(sensor)}`, from, to)));
-    charts.replaceChildren(...(sensors.length === 0 ? [h("p", { class: "empty" }, "No readings to chart.")] : []),
-      ...sensors.map((sensor, index) => h("figure", { class: "chart-card", "data-sensor": sensor },
-        h("figcaption", {}, `${sensor}: ${charted[index].caption}`),
-        charted[index].points.length === 0 ? h("p", { class: "empty" }, "No readings in the last hour.")
-          : sensorChart(`${sensor} over the last hour`, charted[index].points, from, to))));
-
-    const list = await read(commands, `${path}/commands`, "The commands");
-    commands.replaceChildren(table("Commands, most recently changed first", ["Command", "Status", "Updated", "ID", "Result"],
+    const [figures, list] = await Promise.all([
+      sensorCharts(path, sensors, range),
+      read(commands, `${path}/commands`, "The commands"),
+      config.load(),
+      alerts.load(),
+    ]);
+    charts.replaceChildren(...figures);
+    drawCommands(list.commands, () => table("Commands, most recently changed first", ["Command", "Status", "Updated", "ID", "Result"],
       list.commands.map((command) => [command.command ?? "", statusBadge(command.status), when(command.updated_at), command.command_id,
         command.error ?? (command.result ? JSON.stringify(command.result) : "")]),
       "No commands have been sent to this device."));
@@ -67,39 +81,6 @@ export function devicePage(session, deviceId) {
     }, 500);
   }
   followEvents(deviceId, refresh, session.refresh_seconds);
-}
-
-const chartedReadings = 300;
-const number = new Intl.NumberFormat(undefined, { maximumFractionDigits: 3 });
-const timeOfDay = new Intl.DateTimeFormat(undefined, { timeStyle: "medium" });
-
-/**
- * A sensor's points between from and to: each raw reading when there are at most chartedReadings, else the average
- * of each minute (the API's buckets), so that a chatty sensor costs one small read and a readable chart.
- */
-async function lastHour(history, from, to) {
-  const range = new URLSearchParams({ from: from.toISOString(), to: to.toISOString() });
-  const raw = await api(`${history}?${range}&limit=${chartedReadings}`);
-  if (!raw.next_cursor) {
-    return {
-      caption: `${raw.readings.length} readings`,
-      points: raw.readings.map((reading) => ({
-        time: reading.timestamp,
-        value: reading.value,
-        text: `${number.format(reading.value)}${reading.unit ? ` ${reading.unit}` : ""} at ${timeOfDay.format(new Date(reading.timestamp))}`,
-      })),
-    };
-  }
-
-  const minutes = await api(`${history}?${range}&bucket=1m&limit=61`);
-  return {
-    caption: `average of each minute, ${minutes.buckets.reduce((sum, bucket) => sum + bucket.count, 0)} readings`,
-    points: minutes.buckets.map((bucket) => ({
-      time: bucket.start,
-      value: bucket.avg,
-      text: `${number.format(bucket.avg)} on average (${number.format(bucket.min)} to ${number.format(bucket.max)}, ${bucket.count} readings) in the minute from ${timeOfDay.format(new Date(bucket.start))}`,
-    })),
-  };
 }
 
 function percent(value) {
@@ -145,13 +126,13 @@ function commandSender(path, sent) {
 }
 
 /**
- * Calls changed on each of the device's command, reading and presence events. The browser reconnects a stream that
+ * Calls changed on each of the device's command, config, firmware, alert, reading and presence events. The browser reconnects a stream that
  * drops; one the gateway refuses (it is at its cap) is opened again after retrySeconds.
  */
 function followEvents(deviceId, changed, retrySeconds) {
   const open = () => {
     const events = new EventSource(`/api/v1/events?device_id=${encodeURIComponent(deviceId)}`);
-    for (const kind of ["command", "reading", "presence"]) {
+    for (const kind of ["command", "config", "firmware", "alert", "reading", "presence"]) {
       events.addEventListener(kind, (event) => {
         if (JSON.parse(event.data).device_id === deviceId) changed();
       });

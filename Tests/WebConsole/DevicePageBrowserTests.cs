@@ -51,6 +51,43 @@ public sealed class DevicePageBrowserTests(NodeFixture node, ConsoleBrowser brow
     }
 
     [Fact]
+    public async Task A_chart_is_read_point_by_point_by_keyboard_and_keeps_its_place_when_a_reading_redraws_it()
+    {
+        var (deviceId, token) = await node.RegisterDeviceAsync();
+        await using var device = await node.ConnectAsync(deviceId, token);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+        for (var i = 0; i < 5; i++)
+        {
+            await PublishReadingAsync(device, deviceId, "pressure", 1000 + i, now - (5 - i) * 300);
+        }
+
+        var page = await browser.NewPageAsync(BaseUrl);
+        await RefreshOnlyHourlyAsync(page);
+        await page.GotoAsync($"/devices/{deviceId}");
+        await ConsoleBrowserTests.SignInAsync(page, NodeFixture.OperatorKey);
+        var chart = page.Locator("figure[data-sensor='pressure']");
+        await Expect(chart.Locator("circle.point")).ToHaveCountAsync(5);
+
+        await chart.Locator("svg").FocusAsync();
+        var readout = chart.Locator(".chart-readout");
+        await Expect(readout).ToContainTextAsync("(point 5 of 5)");
+        await page.Keyboard.PressAsync("Home");
+        await Expect(readout).ToHaveTextAsync(new Regex(@"^1,?000 unit-x at .+ \(point 1 of 5\)$"));
+        await page.Keyboard.PressAsync("ArrowRight");
+        await Expect(readout).ToContainTextAsync("(point 2 of 5)");
+        await Expect(chart.Locator("circle.point.chosen")).ToHaveCountAsync(1);
+
+        await PublishReadingAsync(device, deviceId, "pressure", 1010, now + 1);
+
+        await Expect(chart.Locator("circle.point")).ToHaveCountAsync(6);
+        await Expect(readout).ToContainTextAsync("(point 2 of 6)");
+        Assert.True(await chart.Locator("svg").EvaluateAsync<bool>("svg => document.activeElement === svg"), "the redrawn chart has the focus");
+        await page.Keyboard.PressAsync("End");
+        await Expect(readout).ToContainTextAsync("(point 6 of 6)");
+        await SaveAsync(page, "device-chart-keyboard");
+    }
+
+    [Fact]
     public async Task A_sensor_with_more_readings_than_a_chart_shows_is_charted_as_the_average_of_each_minute()
     {
         var (deviceId, token) = await node.RegisterDeviceAsync();

@@ -1,5 +1,7 @@
 // A sensor's values over a span of time as an inline SVG line chart: a path through the points and a circle per point,
-// each with its own description as a tooltip. No library; every value goes in as text.
+// each with its own description as a tooltip. The chart is one stop for the keyboard: the arrow keys (Home, End) move
+// from point to point, and a line under it reads the chosen point out (to screen readers too). No library; every value
+// goes in as text.
 const svgNamespace = "http://www.w3.org/2000/svg";
 
 const width = 640;
@@ -18,11 +20,15 @@ const clock = new Intl.DateTimeFormat(undefined, { timeStyle: "short" });
 const dayAndClock = new Intl.DateTimeFormat(undefined, { dateStyle: "short", timeStyle: "short" });
 
 /**
- * Draws points ({ time, value, text }, oldest first) between from and to (Dates) as an SVG described by label; the
- * vertical scale spans the points' values (padded when they are all equal).
+ * Draws points ({ time, value, text }, oldest first) between from and to (Dates) as an SVG described by label, with
+ * the line that reads out the point chosen by keyboard or pointer; the vertical scale spans the points' values (padded
+ * when they are all equal).
  */
 export function sensorChart(label, points, from, to) {
-  const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "chart", role: "img", "aria-label": label });
+  const chart = svg("svg", {
+    viewBox: `0 0 ${width} ${height}`, class: "chart", role: "img", tabindex: 0,
+    "aria-label": `${label}, ${points.length} ${points.length === 1 ? "point" : "points"}: use the arrow keys to read them`,
+  });
   chart.append(svg("title", {}, label));
 
   const values = points.map((point) => point.value);
@@ -58,10 +64,47 @@ export function sensorChart(label, points, from, to) {
 
   const circles = svg("g", { class: "points" });
   for (const point of points) {
-    const circle = svg("circle", { class: "point", cx: x(point.time).toFixed(1), cy: y(point.value).toFixed(1), r: 4 });
+    const circle = svg("circle", { class: "point", cx: x(point.time).toFixed(1), cy: y(point.value).toFixed(1), r: 4, "data-time": point.time });
     circle.append(svg("title", {}, point.text));
     circles.append(circle);
   }
   chart.append(circles);
-  return chart;
+
+  const readout = document.createElement("p");
+  readout.className = "chart-readout";
+  readout.setAttribute("aria-live", "polite");
+  const frame = document.createElement("div");
+  frame.className = "chart-frame";
+  frame.append(chart, readout);
+
+  let chosen = -1;
+  const choose = (index) => {
+    const all = circles.children;
+    if (all.length === 0) return;
+    all[chosen]?.classList.remove("chosen");
+    chosen = Math.max(0, Math.min(all.length - 1, index));
+    all[chosen].classList.add("chosen");
+    readout.textContent = `${points[chosen].text} (point ${chosen + 1} of ${points.length})`;
+  };
+  chart.addEventListener("focus", () => {
+    if (chosen < 0) choose(points.length - 1);
+  });
+  chart.addEventListener("keydown", (event) => {
+    const moves = { ArrowLeft: chosen - 1, ArrowDown: chosen - 1, ArrowRight: chosen + 1, ArrowUp: chosen + 1, Home: 0, End: points.length - 1 };
+    if (!(event.key in moves)) return;
+    event.preventDefault();
+    choose(moves[event.key]);
+  });
+  circles.addEventListener("click", (event) => {
+    const index = [...circles.children].indexOf(event.target.closest("circle"));
+    if (index >= 0) choose(index);
+  });
+  // A chart drawn again (new readings) takes over the focus and the chosen point's time from the one it replaces.
+  // (had the focus is told, since the previous chart has lost it once it is out of the page).
+  frame.takeOver = (previous, hadFocus) => {
+    const time = previous.querySelector("circle.chosen")?.dataset.time;
+    if (time !== undefined) choose(points.findLastIndex((point) => String(point.time) <= time));
+    if (hadFocus) chart.focus({ preventScroll: true });
+  };
+  return frame;
 }

@@ -62,7 +62,13 @@ export function devicePage(session, deviceId) {
       config.load(),
       alerts.load(),
     ]);
+    const before = new Map([...charts.querySelectorAll("figure[data-sensor]")].map((figure) => [figure.dataset.sensor, figure]));
+    const focused = document.activeElement?.closest?.("figure[data-sensor]")?.dataset.sensor;
     charts.replaceChildren(...figures);
+    for (const figure of figures) {
+      const previous = before.get(figure.dataset?.sensor)?.querySelector(".chart-frame");
+      if (previous) figure.querySelector(".chart-frame")?.takeOver(previous, figure.dataset.sensor === focused);
+    }
     drawCommands(list.commands, () => table("Commands, most recently changed first", ["Command", "Status", "Updated", "ID", "Result"],
       list.commands.map((command) => [command.command ?? "", statusBadge(command.status), when(command.updated_at), command.command_id,
         command.error ?? (command.result ? JSON.stringify(command.result) : "")]),

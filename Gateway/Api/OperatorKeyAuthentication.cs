@@ -19,7 +19,8 @@ public sealed class OperatorKeyAuthentication(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    OperatorDirectory operators)
+    OperatorDirectory operators,
+    OperatorKeyAttempts attempts)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "OperatorKey";
@@ -27,11 +28,20 @@ public sealed class OperatorKeyAuthentication(
     /// <summary>The claim type of the operator's name (also the identity's name).</summary>
     public const string OperatorClaim = "operator";
 
+    /// <summary>Where a request refused for its address's wrong keys keeps the seconds to wait, for the challenge to answer 429.</summary>
+    private const string RetryAfterItem = "orleans-iot.operator-key-retry-after";
+
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         if (!AuthenticationHeaderValue.TryParse(Request.Headers.Authorization, out var header) || header.Parameter is null)
         {
             return Task.FromResult(AuthenticateResult.NoResult());
+        }
+
+        if (attempts.RefusedFor(Context.Connection.RemoteIpAddress) is { } retryAfter)
+        {
+            Context.Items[RetryAfterItem] = retryAfter;
+            return Task.FromResult(AuthenticateResult.Fail("too many wrong operator keys from this address"));
         }
 
         var name = header.Scheme.ToLowerInvariant() switch
@@ -42,6 +52,7 @@ public sealed class OperatorKeyAuthentication(
         };
         if (name is null)
         {
+            attempts.Failed(Context.Connection.RemoteIpAddress);
             return Task.FromResult(AuthenticateResult.Fail("not an operator key"));
         }
 
@@ -73,6 +84,12 @@ public sealed class OperatorKeyAuthentication(
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (Context.Items[RetryAfterItem] is int retryAfter)
+        {
+            await ApiProblems.Write(Context, ErrorCodes.RateLimited, OperatorKeyAttempts.Refusal(retryAfter), retryAfter);
+            return;
+        }
+
         // The dashboard is opened in a browser, which asks for a name and key on a Basic challenge.
         Response.Headers.WWWAuthenticate = Request.Path.StartsWithSegments(OperatorApi.DashboardPath)
             ? "Basic realm=\"Orleans.IoT\", charset=\"UTF-8\""

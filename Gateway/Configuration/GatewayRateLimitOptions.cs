@@ -24,4 +24,11 @@ public sealed class GatewayRateLimitOptions
     /// </summary>
     [Range(1, int.MaxValue)]
     public int MaxErrorPublicationsPerDevice { get; set; } = 100;
+
+    /// <summary>
+    /// Wrong operator keys (HTTP: the API's Bearer or Basic key, the console's sign-in) one client address may present
+    /// per window; past them, every key it presents is refused 429 until the window ends, a right one included.
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int MaxFailedOperatorKeysPerAddress { get; set; } = 10;
 }

@@ -93,6 +93,23 @@ public sealed class FixedWindowCounters
         }
     }
 
+    /// <summary>The whole seconds until <paramref name="key"/>'s window ends when it has reached the limit; else null. Counts nothing.</summary>
+    public int? RetryAfter(string key)
+    {
+        key = key.Length <= MaxKeyLength ? key : Hash(key);
+        var now = _clock.GetTimestamp();
+        lock (_lock)
+        {
+            if (!_windows.TryGetValue(key, out var window) || window.Count < _limit || now - window.Start >= _windowTicks)
+            {
+                return null;
+            }
+
+            var remaining = window.Start + _windowTicks - now;
+            return (int)((remaining + _clock.TimestampFrequency - 1) / _clock.TimestampFrequency);
+        }
+    }
+
     private static string Hash(string key)
     {
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];

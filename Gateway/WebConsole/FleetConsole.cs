@@ -67,15 +67,23 @@ public static class FleetConsole
     /// refusal says nothing of which part was wrong. The console header is required here too, so that another site
     /// cannot sign a browser in to a session of its choosing.
     /// </summary>
-    public static async Task<Results<NoContent, ApiProblem>> SignIn(HttpContext context, SignInRequest request, OperatorDirectory operators)
+    public static async Task<Results<NoContent, ApiProblem>> SignIn(
+        HttpContext context, SignInRequest request, OperatorDirectory operators, OperatorKeyAttempts attempts)
     {
         if (!ConsoleSession.HasConsoleHeader(context.Request))
         {
             return MissingHeader();
         }
 
+        var address = context.Connection.RemoteIpAddress;
+        if (attempts.RefusedFor(address) is { } retryAfter)
+        {
+            return ApiProblems.Problem(ErrorCodes.RateLimited, OperatorKeyAttempts.Refusal(retryAfter), retryAfter);
+        }
+
         if (string.IsNullOrEmpty(request.Operator) || !operators.VerifyOperator(request.Operator, request.Key))
         {
+            attempts.Failed(address);
             return ApiProblems.Problem(ErrorCodes.Unauthorized, "the operator name or key is not valid");
         }
 

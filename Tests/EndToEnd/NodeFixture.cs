@@ -49,6 +49,8 @@ public class NodeFixture : IAsyncLifetime
             $"--Orleans:GatewayPort={FreePort()}",
             $"--Urls=http://127.0.0.1:{HttpPort}",
             $"--Auth:Operators:{OperatorName}={OperatorKey}",
+            // Every test client is 127.0.0.1, and many tests present wrong keys on purpose (OperatorKeyAttemptsTests has its own node).
+            "--RateLimit:MaxFailedOperatorKeysPerAddress=1000000",
             "--Logging:LogLevel:Default=Warning",
             "--Logging:LogLevel:Orleans.IoT=Warning",
             .. ExtraArguments,

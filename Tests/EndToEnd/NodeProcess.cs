@@ -70,6 +70,7 @@ public sealed class NodeProcess : IAsyncDisposable
             $"--Mqtt:Port={mqttPort}", "--Mqtt:BindAddress=127.0.0.1",
             $"--Urls=http://127.0.0.1:{httpPort}",
             $"--Auth:Operators:{NodeFixture.OperatorName}={NodeFixture.OperatorKey}",
+            "--RateLimit:MaxFailedOperatorKeysPerAddress=1000000", // as NodeFixture's
         ]))
         {
             info.ArgumentList.Add(argument);

@@ -10,6 +10,7 @@ public sealed class RateLimitSettingsTests
     [InlineData("--RateLimit:MaxRegistrationsPerDevice=0", "MaxRegistrationsPerDevice")]
     [InlineData("--RateLimit:MaxRegistrationsPerClient=0", "MaxRegistrationsPerClient")]
     [InlineData("--RateLimit:MaxErrorPublicationsPerDevice=0", "MaxErrorPublicationsPerDevice")]
+    [InlineData("--RateLimit:MaxFailedOperatorKeysPerAddress=0", "MaxFailedOperatorKeysPerAddress")]
     [InlineData("--RateLimit:WindowSeconds=0", "WindowSeconds")]
     public async Task A_bad_value_stops_start_up_naming_the_setting(string argument, string name)
     {

@@ -30,9 +30,12 @@ form.addEventListener("submit", async (event) => {
     }
 
     form.elements.key.value = "";
+    const retryAfter = response.headers.get("Retry-After");
     message.textContent = response.status === 401
       ? "Sign-in refused: the operator name or key is not valid."
-      : `Sign-in failed: the node answered ${response.status}. Try again shortly.`;
+      : response.status === 429
+        ? `Sign-in refused: too many wrong keys came from this address. Try again in ${retryAfter ?? "a few"} seconds.`
+        : `Sign-in failed: the node answered ${response.status}. Try again shortly.`;
   } catch {
     message.textContent = "The node cannot be reached. Check that it is running, then try again.";
   } finally {

@@ -87,6 +87,9 @@ public static class GatewayNode
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseSiloLossCancellation();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
         app.MapPrometheusExport();

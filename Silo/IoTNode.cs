@@ -224,6 +224,9 @@ public static class IoTNode
         app.MapPrometheusExport();
         if (gateway.CoHosted)
         {
+            app.UseSiloLossCancellation();
+            app.UseAuthentication();
+            app.UseAuthorization();
             app.MapOperatorApi();
             app.MapFleetConsole();
         }

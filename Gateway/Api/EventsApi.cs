@@ -16,6 +16,8 @@ namespace Orleans.IoT.Gateway.Api;
 /// </summary>
 public static class EventsApi
 {
+    public const string Path = OperatorApi.Prefix + "/events";
+
     public static RouteGroupBuilder MapEventsApi(this RouteGroupBuilder api)
     {
         api.MapGet("events", Open)

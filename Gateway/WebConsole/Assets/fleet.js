@@ -1,12 +1,36 @@
+import { sensorChart } from "./chart.js";
 import { h, main, poll, read, table, when, deviceLink } from "./ui.js";
 
-// Fleet: counts by status and type, active alerts by severity, the devices silent longest.
+// Fleet: counts by status and type, devices online over the last hour, active alerts by severity, the devices silent
+// longest.
+const chartMinutes = 60;
+const sampleTime = new Intl.DateTimeFormat(undefined, { timeStyle: "short" });
+
+/** The minute samples of devices online (GET /api/v1/fleet/online) as a chart, or a line saying there are none yet. */
+function onlineChart(online) {
+  const caption = "Devices online, last hour";
+  if (online.samples.length === 0) {
+    return h("p", { class: "empty" }, "No samples yet: the node counts the devices online once a minute.");
+  }
+  const to = new Date();
+  const from = new Date(to.getTime() - online.minutes * 60_000);
+  const points = online.samples.map((sample) => ({
+    time: sample.at,
+    value: sample.online,
+    text: `${sample.online} of ${sample.registered} online at ${sampleTime.format(new Date(sample.at))}`,
+  }));
+  return h("figure", { class: "chart-card" }, h("figcaption", {}, caption), sensorChart(caption, points, from, to));
+}
+
 export function fleetPage(session) {
   document.title = "Fleet · Orleans.IoT";
   const content = h("div", {}, h("p", { class: "loading" }, "Loading the fleet…"));
   main.replaceChildren(h("h1", {}, "Fleet"), content);
   poll(async () => {
-    const health = await read(content, "/api/v1/fleet/health?silent=10", "The fleet");
+    const [health, online] = await Promise.all([
+      read(content, "/api/v1/fleet/health?silent=10", "The fleet"),
+      read(content, `/api/v1/fleet/online?minutes=${chartMinutes}`, "The fleet"),
+    ]);
     const status = health.by_status;
     const types = Object.entries(health.by_type).sort(([a], [b]) => a.localeCompare(b));
     content.replaceChildren(
@@ -16,6 +40,9 @@ export function fleetPage(session) {
         h("ul", { class: "tiles" },
           ["online", "offline", "unregistered"].map((name) =>
             h("li", { class: `tile status-${name}` }, h("span", { class: "count" }, String(status[name])), h("span", {}, name))))),
+      h("section", { "aria-labelledby": "online-chart" },
+        h("h2", { id: "online-chart" }, "Devices online over time"),
+        onlineChart(online)),
       h("section", { "aria-labelledby": "by-type" },
         h("h2", { id: "by-type" }, "Devices by type"),
         table("Devices by type", ["Type", "Online", "Offline", "Unregistered"],

@@ -1,4 +1,5 @@
 import { api } from "./api.js";
+import { liveEvents } from "./live.js";
 import { clearProblem, deviceLink, h, main, poll, read, showProblem, table, when } from "./ui.js";
 
 // Alerts: the fleet's alerts by state and severity (kept in the page's URL), acknowledged from here, then the rules in
@@ -128,24 +129,20 @@ export function alertsPage(session) {
   };
   poll(load, session.refresh_seconds);
 
-  const interrupted = `Live updates are interrupted: the page reads the alerts every ${session.refresh_seconds} s meanwhile.`;
-  const openStream = () => {
-    const stream = new EventSource("/api/v1/events");
-    stream.addEventListener("open", () => {
-      liveStatus.textContent = "Live: alerts appear here as they are raised or cleared.";
-      // The stream has no history: what happened while it was down comes from a read.
-      load().then(clearProblem, showProblem);
-    });
-    stream.addEventListener("alert", (message) => {
-      const alert = streamedAlert(JSON.parse(message.data));
+  liveEvents({
+    alert: (event) => {
+      const alert = streamedAlert(event);
       streamed.set(alert.alert_id, alert);
       draw();
-    });
-    stream.addEventListener("error", () => {
-      liveStatus.textContent = interrupted;
-      // EventSource reconnects by itself after a dropped stream, but not after a refusal (too many streams, say).
-      if (stream.readyState === EventSource.CLOSED) window.setTimeout(openStream, session.refresh_seconds * 1000);
-    });
-  };
-  openStream();
+    },
+  }, {
+    onOpen: () => {
+      liveStatus.textContent = "Live: alerts appear here as they are raised or cleared.";
+      load().then(clearProblem, showProblem);
+    },
+    onInterrupted: () => {
+      liveStatus.textContent = `Live updates are interrupted: the page reads the alerts every ${session.refresh_seconds} s meanwhile.`;
+    },
+    retrySeconds: session.refresh_seconds,
+  });
 }

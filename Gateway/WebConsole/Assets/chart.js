@@ -18,17 +18,17 @@ const clock = new Intl.DateTimeFormat(undefined, { timeStyle: "short" });
 
 /**
  * Draws points ({ time, value, text }, oldest first) between from and to (Dates) as an SVG described by label; the
- * vertical scale spans the points' values (padded when they are all equal).
+ * vertical scale spans the points' values (padded when they are all equal), or runs from zero for counts (fromZero).
  */
-export function sensorChart(label, points, from, to) {
+export function sensorChart(label, points, from, to, { fromZero = false } = {}) {
   const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "chart", role: "img", "aria-label": label });
   chart.append(svg("title", {}, label));
 
   const values = points.map((point) => point.value);
-  let low = Math.min(...values);
+  let low = fromZero ? 0 : Math.min(...values);
   let high = Math.max(...values);
   if (low === high) {
-    low -= 1;
+    low -= fromZero ? 0 : 1;
     high += 1;
   }
 

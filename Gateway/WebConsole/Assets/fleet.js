@@ -1,8 +1,9 @@
 import { sensorChart } from "./chart.js";
-import { h, main, poll, read, table, when, deviceLink } from "./ui.js";
+import { liveEvents, throttle } from "./live.js";
+import { clearProblem, h, main, poll, read, showProblem, table, when, deviceLink } from "./ui.js";
 
 // Fleet: counts by status and type, devices online over the last hour, active alerts by severity, the devices silent
-// longest.
+// longest. Presence and alert events read the report again (at most once a second) rather than waiting for the poll.
 const chartMinutes = 60;
 const sampleTime = new Intl.DateTimeFormat(undefined, { timeStyle: "short" });
 
@@ -19,14 +20,15 @@ function onlineChart(online) {
     value: sample.online,
     text: `${sample.online} of ${sample.registered} online at ${sampleTime.format(new Date(sample.at))}`,
   }));
-  return h("figure", { class: "chart-card" }, h("figcaption", {}, caption), sensorChart(caption, points, from, to));
+  return h("figure", { class: "chart-card" }, h("figcaption", {}, caption), sensorChart(caption, points, from, to, { fromZero: true }));
 }
 
 export function fleetPage(session) {
   document.title = "Fleet · Orleans.IoT";
   const content = h("div", {}, h("p", { class: "loading" }, "Loading the fleet…"));
-  main.replaceChildren(h("h1", {}, "Fleet"), content);
-  poll(async () => {
+  const liveStatus = h("p", { class: "muted", id: "live-status", "aria-live": "polite" }, "Connecting to live updates…");
+  main.replaceChildren(h("h1", {}, "Fleet"), liveStatus, content);
+  const load = async () => {
     const [health, online] = await Promise.all([
       read(content, "/api/v1/fleet/health?silent=10", "The fleet"),
       read(content, `/api/v1/fleet/online?minutes=${chartMinutes}`, "The fleet"),
@@ -60,5 +62,18 @@ export function fleetPage(session) {
         table("Registered offline devices, silent longest first", ["Device", "Name", "Type", "Last seen"],
           health.silent_longest.map((device) => [deviceLink(device.device_id), device.name, device.type, when(device.last_seen)]),
           "Every registered device is online.")));
-  }, session.refresh_seconds);
+  };
+  poll(load, session.refresh_seconds);
+
+  const readAgain = throttle(() => load().then(clearProblem, showProblem), 1000);
+  liveEvents({ presence: readAgain, alert: readAgain }, {
+    onOpen: () => {
+      liveStatus.textContent = "Live: the counts follow devices coming online and going offline.";
+      readAgain();
+    },
+    onInterrupted: () => {
+      liveStatus.textContent = `Live updates are interrupted: the page reads the fleet every ${session.refresh_seconds} s meanwhile.`;
+    },
+    retrySeconds: session.refresh_seconds,
+  });
 }

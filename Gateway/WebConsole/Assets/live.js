@@ -1,0 +1,61 @@
+// The fleet's event stream (GET /api/v1/events) for a page, and reads paced for a stream that may be busy.
+
+/**
+ * Opens the stream with a handler per event name (each gets the event's JSON). onOpen runs at each (re)connection:
+ * the stream has no history, so the page reads what it missed. EventSource reconnects by itself after a dropped
+ * stream, not after a refusal (too many streams): the stream is opened again after retrySeconds.
+ */
+export function liveEvents(handlers, { onOpen, onInterrupted, retrySeconds }) {
+  const open = () => {
+    const stream = new EventSource("/api/v1/events");
+    stream.addEventListener("open", onOpen);
+    for (const [name, handler] of Object.entries(handlers)) {
+      stream.addEventListener(name, (message) => handler(JSON.parse(message.data)));
+    }
+    stream.addEventListener("error", () => {
+      onInterrupted();
+      if (stream.readyState === EventSource.CLOSED) window.setTimeout(open, retrySeconds * 1000);
+    });
+  };
+  open();
+}
+
+/** Runs run at most once per intervalMs however often it is asked, and once more after the last ask. */
+export function throttle(run, intervalMs) {
+  let last = 0;
+  let pending = null;
+  return () => {
+    if (pending !== null) return;
+    const wait = Math.max(0, last + intervalMs - Date.now());
+    pending = window.setTimeout(() => {
+      pending = null;
+      last = Date.now();
+      run();
+    }, wait);
+  };
+}
+
+/**
+ * Presence events the stream told of, laid over what a read showed: the catalog behind a read lags a device's change
+ * by a batch. A streamed status stands until a read agrees with it or has heard from the device since.
+ */
+export class StreamedPresence {
+  #byDevice = new Map();
+
+  /** Records a presence event ({ device_id, status, timestamp: Unix seconds }). */
+  record(event) {
+    this.#byDevice.set(event.device_id, { status: event.status, at: event.timestamp * 1000 });
+  }
+
+  /** The status to show for a device as read ({ device_id, status, last_seen }). */
+  statusOf(device) {
+    const streamed = this.#byDevice.get(device.device_id);
+    if (!streamed) return device.status;
+    const seenSince = device.last_seen && Date.parse(device.last_seen) > streamed.at;
+    if (device.status === streamed.status || seenSince || device.status === "unregistered") {
+      this.#byDevice.delete(device.device_id);
+      return device.status;
+    }
+    return streamed.status;
+  }
+}

@@ -1,5 +1,4 @@
 using Microsoft.Playwright;
-using Orleans.IoT.Gateway.WebConsole;
 using Orleans.IoT.Tests.EndToEnd;
 using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
@@ -40,7 +39,7 @@ public sealed class FleetLiveBrowserTests(NodeFixture node, ConsoleBrowser brows
         {
             Assert.True((await device.PublishAsync($"iot/devices/heartbeat/{deviceId}", """{"battery_level":80}""")).IsSuccess);
             var page = await browser.NewPageAsync(BaseUrl);
-            await RefreshOnlyHourlyAsync(page);
+            await ConsolePages.RefreshOnlyHourlyAsync(page);
             await page.GotoAsync($"/devices?type={type}");
             await ConsoleBrowserTests.SignInAsync(page, NodeFixture.OperatorKey);
             var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = deviceId });
@@ -56,15 +55,6 @@ public sealed class FleetLiveBrowserTests(NodeFixture node, ConsoleBrowser brows
             await SaveAsync(page, "devices-live-offline");
         }
     }
-
-    private static Task RefreshOnlyHourlyAsync(IPage page) =>
-        page.RouteAsync("**" + FleetConsole.SessionPath, route => route.Request.Method == "GET"
-            ? route.FulfillAsync(new RouteFulfillOptions
-            {
-                ContentType = "application/json",
-                Body = $$"""{"operator":"{{NodeFixture.OperatorName}}","refresh_seconds":3600}""",
-            })
-            : route.ContinueAsync());
 
     private async Task SaveAsync(IPage page, string name)
     {

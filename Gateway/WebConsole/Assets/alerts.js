@@ -1,5 +1,6 @@
 import { api } from "./api.js";
 import { liveEvents } from "./live.js";
+import { alertRules } from "./rules.js";
 import { clearProblem, deviceLink, h, main, poll, read, showProblem, table, when } from "./ui.js";
 
 // Alerts: the fleet's alerts by state and severity (kept in the page's URL), acknowledged from here, then the rules in
@@ -34,9 +35,9 @@ export function alertsPage(session) {
   const liveStatus = h("p", { class: "muted", id: "live-status", "aria-live": "polite" }, "Connecting to live updates…");
   const notice = h("p", { class: "notice", role: "status" });
   const results = h("div", {}, h("p", { class: "loading" }, "Loading alerts…"));
-  const rulesContent = h("div", {}, h("p", { class: "loading" }, "Loading the rules…"));
+  const rules = alertRules(notice);
   main.replaceChildren(h("h1", {}, "Alerts"), form, liveStatus, notice, results,
-    h("section", { "aria-labelledby": "rules" }, h("h2", { id: "rules" }, "Rules in force"), rulesContent));
+    h("section", { "aria-labelledby": "rules" }, h("h2", { id: "rules" }, "Rules in force"), rules.content));
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -113,19 +114,13 @@ export function alertsPage(session) {
   const query = new URLSearchParams({ state, limit: "200" });
   if (severity) query.set("severity", severity);
   const load = async () => {
-    const [list, rules] = await Promise.all([
+    const [list, ruleSet] = await Promise.all([
       read(results, `/api/v1/alerts?${query}`, "The alerts"),
-      read(rulesContent, "/api/v1/alert-rules", "The rules"),
+      read(rules.content, "/api/v1/alert-rules", "The rules"),
     ]);
     listed = list.alerts;
     draw();
-    rulesContent.replaceChildren(
-      h("p", { class: "muted" }, `Version ${rules.version}. A rule raises an alert when a reading of its sensor meets the raise condition, and clears it when a reading no longer meets the clear condition.`),
-      table("Alert rules", ["Rule", "Sensor", "Device type", "Raise condition", "Clear condition", "Severity"],
-        rules.rules.map((rule) => [rule.id, rule.sensor_type, rule.device_type ?? "any",
-          `value ${rule.operator} ${rule.threshold}`, `value ${rule.operator} ${rule.clear_threshold ?? rule.threshold}`,
-          h("span", { class: `severity severity-${rule.severity}` }, rule.severity)]),
-        "No rules are in force."));
+    rules.show(ruleSet);
   };
   poll(load, session.refresh_seconds);
 

@@ -1,11 +1,14 @@
 using System.Net;
+using Orleans.IoT.Tests.Durable;
 using Orleans.IoT.Tests.EndToEnd;
 
 namespace Orleans.IoT.Tests.Api;
 
-/// <summary><c>GET /api/v1/fleet/online</c>: the span is checked, and the samples come oldest first in snake_case.</summary>
-[Collection(NodeCollection.Name)]
-public sealed class FleetOnlineApiTests(NodeFixture node)
+/// <summary>
+/// <c>GET /api/v1/fleet/online</c> in both profiles (grain state and reminders in memory, or in Redis with the catalog in
+/// PostgreSQL): the span is checked, and the samples come oldest first in snake_case.
+/// </summary>
+public abstract class FleetOnlineApiTests(NodeFixture node)
 {
     [Fact]
     public async Task The_last_hour_by_default_with_the_first_sample_taken_at_once()
@@ -36,3 +39,9 @@ public sealed class FleetOnlineApiTests(NodeFixture node)
         Assert.Equal("minutes must be an integer from 1 to 1440", problem.GetProperty("detail").GetString());
     }
 }
+
+[Collection(NodeCollection.Name)]
+public sealed class InMemoryFleetOnlineApiTests(NodeFixture node) : FleetOnlineApiTests(node);
+
+[Collection(DurableCollection.Name)]
+public sealed class DurableFleetOnlineApiTests(DurableNodeFixture node) : FleetOnlineApiTests(node);

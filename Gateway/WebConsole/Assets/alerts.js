@@ -1,5 +1,5 @@
 import { api } from "./api.js";
-import { liveEvents } from "./live.js";
+import { liveEvents, liveStatusLine } from "./live.js";
 import { alertRules } from "./rules.js";
 import { clearProblem, deviceLink, h, main, poll, read, showProblem, table, when } from "./ui.js";
 
@@ -32,7 +32,7 @@ export function alertsPage(session) {
     select("state", "State", alertStates, state),
     select("severity", "Severity", ["", ...alertSeverities], severity, "any"),
     h("button", { type: "submit" }, "Apply"));
-  const liveStatus = h("p", { class: "muted", id: "live-status", "aria-live": "polite" }, "Connecting to live updates…");
+  const liveStatus = liveStatusLine();
   const notice = h("p", { class: "notice", role: "status" });
   const results = h("div", {}, h("p", { class: "loading" }, "Loading alerts…"));
   const rules = alertRules(notice);
@@ -131,13 +131,10 @@ export function alertsPage(session) {
       draw();
     },
   }, {
-    onOpen: () => {
-      liveStatus.textContent = "Live: alerts appear here as they are raised or cleared.";
-      load().then(clearProblem, showProblem);
-    },
-    onInterrupted: () => {
-      liveStatus.textContent = `Live updates are interrupted: the page reads the alerts every ${session.refresh_seconds} s meanwhile.`;
-    },
-    retrySeconds: session.refresh_seconds,
+    status: liveStatus,
+    liveText: "Live: alerts appear here as they are raised or cleared.",
+    what: "the alerts",
+    refreshSeconds: session.refresh_seconds,
+    onOpen: () => load().then(clearProblem, showProblem),
   });
 }

@@ -1,5 +1,5 @@
 import { ApiError } from "./api.js";
-import { liveEvents, StreamedPresence, throttle } from "./live.js";
+import { liveEvents, liveStatusLine, StreamedPresence, throttle } from "./live.js";
 import { clearProblem, deviceLink, h, main, poll, read, showProblem, statusBadge, table, when } from "./ui.js";
 
 // Devices: the catalog with the API's filters, a page at a time by the API's cursor. A presence event changes the
@@ -24,7 +24,7 @@ export function devicesPage(session) {
   const previous = h("button", { type: "button", disabled: true }, "Previous page");
   const next = h("button", { type: "button", disabled: true }, "Next page");
   const pageLabel = h("span", { class: "muted" });
-  const liveStatus = h("p", { class: "muted", id: "live-status", "aria-live": "polite" }, "Connecting to live updates…");
+  const liveStatus = liveStatusLine();
   main.replaceChildren(h("h1", {}, "Devices"), form, liveStatus, results, h("nav", { class: "pager", "aria-label": "Pages" }, previous, pageLabel, next));
 
   // cursors[i] is the cursor of page i (null for the first); the API's next_cursor opens the page after.
@@ -100,13 +100,10 @@ export function devicesPage(session) {
       readAgain();
     },
   }, {
-    onOpen: () => {
-      liveStatus.textContent = "Live: a device's status changes here as it comes online or goes offline.";
-      readAgain();
-    },
-    onInterrupted: () => {
-      liveStatus.textContent = `Live updates are interrupted: the page reads the devices every ${session.refresh_seconds} s meanwhile.`;
-    },
-    retrySeconds: session.refresh_seconds,
+    status: liveStatus,
+    liveText: "Live: a device's status changes here as it comes online or goes offline.",
+    what: "the devices",
+    refreshSeconds: session.refresh_seconds,
+    onOpen: readAgain,
   });
 }

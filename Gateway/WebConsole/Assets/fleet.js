@@ -1,5 +1,5 @@
 import { sensorChart } from "./chart.js";
-import { liveEvents, throttle } from "./live.js";
+import { liveEvents, liveStatusLine, throttle } from "./live.js";
 import { clearProblem, h, main, poll, read, showProblem, table, when, deviceLink } from "./ui.js";
 
 // Fleet: counts by status and type, devices online over the last hour, active alerts by severity, the devices silent
@@ -26,7 +26,7 @@ function onlineChart(online) {
 export function fleetPage(session) {
   document.title = "Fleet · Orleans.IoT";
   const content = h("div", {}, h("p", { class: "loading" }, "Loading the fleet…"));
-  const liveStatus = h("p", { class: "muted", id: "live-status", "aria-live": "polite" }, "Connecting to live updates…");
+  const liveStatus = liveStatusLine();
   main.replaceChildren(h("h1", {}, "Fleet"), liveStatus, content);
   const load = async () => {
     const [health, online] = await Promise.all([
@@ -67,13 +67,10 @@ export function fleetPage(session) {
 
   const readAgain = throttle(() => load().then(clearProblem, showProblem), 1000);
   liveEvents({ presence: readAgain, alert: readAgain }, {
-    onOpen: () => {
-      liveStatus.textContent = "Live: the counts follow devices coming online and going offline.";
-      readAgain();
-    },
-    onInterrupted: () => {
-      liveStatus.textContent = `Live updates are interrupted: the page reads the fleet every ${session.refresh_seconds} s meanwhile.`;
-    },
-    retrySeconds: session.refresh_seconds,
+    status: liveStatus,
+    liveText: "Live: the counts follow devices coming online and going offline.",
+    what: "the fleet",
+    refreshSeconds: session.refresh_seconds,
+    onOpen: readAgain,
   });
 }

@@ -1,20 +1,30 @@
 // The fleet's event stream (GET /api/v1/events) for a page, and reads paced for a stream that may be busy.
+import { h } from "./ui.js";
+
+/** The line that says whether the page is live; liveEvents keeps it up to date. */
+export function liveStatusLine() {
+  return h("p", { class: "muted", id: "live-status", "aria-live": "polite" }, "Connecting to live updates…");
+}
 
 /**
- * Opens the stream with a handler per event name (each gets the event's JSON). onOpen runs at each (re)connection:
- * the stream has no history, so the page reads what it missed. EventSource reconnects by itself after a dropped
- * stream, not after a refusal (too many streams): the stream is opened again after retrySeconds.
+ * Opens the stream with a handler per event name (each gets the event's JSON), and says on status whether it is live
+ * (liveText) or the page is reading what every refreshSeconds meanwhile. onOpen runs at each (re)connection: the
+ * stream has no history, so the page reads what it missed. EventSource reconnects by itself after a dropped stream,
+ * not after a refusal (too many streams): the stream is opened again after refreshSeconds.
  */
-export function liveEvents(handlers, { onOpen, onInterrupted, retrySeconds }) {
+export function liveEvents(handlers, { status, liveText, what, refreshSeconds, onOpen }) {
   const open = () => {
     const stream = new EventSource("/api/v1/events");
-    stream.addEventListener("open", onOpen);
+    stream.addEventListener("open", () => {
+      status.textContent = liveText;
+      onOpen();
+    });
     for (const [name, handler] of Object.entries(handlers)) {
       stream.addEventListener(name, (message) => handler(JSON.parse(message.data)));
     }
     stream.addEventListener("error", () => {
-      onInterrupted();
-      if (stream.readyState === EventSource.CLOSED) window.setTimeout(open, retrySeconds * 1000);
+      status.textContent = `Live updates are interrupted: the page reads ${what} every ${refreshSeconds} s meanwhile.`;
+      if (stream.readyState === EventSource.CLOSED) window.setTimeout(open, refreshSeconds * 1000);
     });
   };
   open();

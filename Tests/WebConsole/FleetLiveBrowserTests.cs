@@ -30,6 +30,25 @@ public sealed class FleetLiveBrowserTests(NodeFixture node, ConsoleBrowser brows
     }
 
     [Fact]
+    public async Task A_device_registered_over_mqtt_is_counted_on_the_fleet_page_without_a_reload()
+    {
+        var type = $"fleet-live-{Guid.NewGuid():N}"[..24];
+        var page = await browser.NewPageAsync(BaseUrl);
+        await ConsolePages.RefreshOnlyHourlyAsync(page);
+        await page.GotoAsync("/");
+        await ConsoleBrowserTests.SignInAsync(page, NodeFixture.OperatorKey);
+        await Expect(page.Locator("#live-status")).ToHaveTextAsync("Live: the counts follow devices coming online and going offline.");
+        await page.EvaluateAsync("() => { window.sameDocument = true; }");
+
+        await node.RegisterDeviceAsync(type: type);
+
+        var row = page.GetByRole(AriaRole.Row).Filter(new() { Has = page.GetByRole(AriaRole.Link, new() { Name = type }) });
+        await Expect(row).ToContainTextAsync($"{type}100", new() { Timeout = 10_000 });
+        Assert.True(await page.EvaluateAsync<bool>("() => window.sameDocument === true"), "the page was reloaded");
+        await SaveAsync(page, "fleet-live-registered");
+    }
+
+    [Fact]
     public async Task A_device_that_disconnects_shows_offline_on_the_devices_page_without_a_reload()
     {
         var type = $"live-{Guid.NewGuid():N}"[..20];

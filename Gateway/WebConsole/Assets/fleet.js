@@ -28,15 +28,23 @@ export function fleetPage(session) {
   const content = h("div", {}, h("p", { class: "loading" }, "Loading the fleet…"));
   const liveStatus = liveStatusLine();
   main.replaceChildren(h("h1", {}, "Fleet"), liveStatus, content);
+  const computed = h("p", { class: "muted" });
+  let drawn = null;
   const load = async () => {
     const [health, online] = await Promise.all([
       read(content, "/api/v1/fleet/health?silent=10", "The fleet"),
       read(content, `/api/v1/fleet/online?minutes=${chartMinutes}`, "The fleet"),
     ]);
+    computed.replaceChildren(`${health.total_devices} devices; computed `, when(health.computed_at));
+    // Drawn again only when something changed, so that a read (one a second while events come) does not take the
+    // keyboard's focus or a pointer's tooltip away.
+    const fingerprint = JSON.stringify([{ ...health, computed_at: null }, online.samples]);
+    if (fingerprint === drawn) return;
+    drawn = fingerprint;
     const status = health.by_status;
     const types = Object.entries(health.by_type).sort(([a], [b]) => a.localeCompare(b));
     content.replaceChildren(
-      h("p", { class: "muted" }, `${health.total_devices} devices; computed `, when(health.computed_at)),
+      computed,
       h("section", { "aria-labelledby": "by-status" },
         h("h2", { id: "by-status" }, "Devices by status"),
         h("ul", { class: "tiles" },

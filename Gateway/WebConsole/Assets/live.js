@@ -30,18 +30,18 @@ export function liveEvents(handlers, { status, liveText, what, refreshSeconds, o
   open();
 }
 
-/** Runs run at most once per intervalMs however often it is asked, and once more after the last ask. */
+/**
+ * Runs run intervalMs after it is asked, and so at most once per intervalMs however often it is asked: the read that
+ * follows an event then finds the catalog's batch with that change written.
+ */
 export function throttle(run, intervalMs) {
-  let last = 0;
   let pending = null;
   return () => {
     if (pending !== null) return;
-    const wait = Math.max(0, last + intervalMs - Date.now());
     pending = window.setTimeout(() => {
       pending = null;
-      last = Date.now();
       run();
-    }, wait);
+    }, intervalMs);
   };
 }
 

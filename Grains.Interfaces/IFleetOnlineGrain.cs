@@ -1,5 +1,3 @@
-using Orleans.Concurrency;
-
 namespace Orleans.IoT;
 
 /// <summary>
@@ -15,7 +13,10 @@ public interface IFleetOnlineGrain : IGrainWithStringKey
     [Alias("start")]
     Task Start();
 
-    /// <summary>The samples of the last <paramref name="minutes"/> (1 to <see cref="FleetOnlineSample.MaxMinutes"/>), oldest first.</summary>
-    [Alias("read"), ReadOnly]
+    /// <summary>
+    /// The samples of the last <paramref name="minutes"/> (1 to <see cref="FleetOnlineSample.MaxMinutes"/>), oldest
+    /// first. Not read-only: it registers the reminder when an earlier attempt failed.
+    /// </summary>
+    [Alias("read")]
     Task<IReadOnlyList<FleetOnlineSample>> ReadSamples(int minutes);
 }

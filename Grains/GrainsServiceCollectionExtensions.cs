@@ -31,6 +31,8 @@ public static class GrainsServiceCollectionExtensions
         services.AddOptions<Gateways.GatewayDirectoryOptions>().Bind(configuration.GetSection(Gateways.GatewayDirectoryOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Gateways.ClusterGateways>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<Gateways.ClusterGateways>());
+        services.AddOptions<Fleet.FleetOnlineOptions>().Bind(configuration.GetSection(Fleet.FleetOnlineOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, Fleet.FleetOnlineStartup>();
         services.AddSingleton<DeviceGrainServices>();
         services.AddHostedService<PresenceRecovery>();
         return services;

@@ -46,6 +46,7 @@ public static class IoTNode
         StartupConfiguration.Bind<AlertOptions>(configuration, AlertOptions.Section, problems);
         problems.AddRange(AlertOptions.UnreadableRules(configuration));
         StartupConfiguration.Bind<AlertStoreOptions>(configuration, AlertStoreOptions.Section, problems);
+        StartupConfiguration.Bind<FleetOnlineOptions>(configuration, FleetOnlineOptions.Section, problems);
         var gateway = StartupConfiguration.Bind<GatewayHostOptions>(configuration, GatewayHostOptions.Section, problems);
         var redisOptions = StartupConfiguration.Bind<RedisOptions>(configuration, RedisOptions.Section, problems);
         var postgresOptions = StartupConfiguration.Bind<PostgresOptions>(configuration, PostgresOptions.Section, problems);

@@ -14,7 +14,21 @@ public static class FleetApi
         fleet.MapGet("health", GetHealth)
             .WithName("GetFleetHealth")
             .WithSummary("Counts by status and type, the registered devices silent longest, active alerts by severity");
+        fleet.MapGet("online", GetOnline)
+            .WithName("GetFleetOnline")
+            .WithSummary("The devices online and registered, sampled every minute, over the last minutes (1 to 1440, default 60), oldest first");
         return api;
+    }
+
+    public static async Task<Results<Ok<FleetOnlineSamples>, ApiProblem>> GetOnline(IGrainFactory grains, string? minutes)
+    {
+        if (!ApiRequests.TryLimit(minutes, FleetOnlineSample.DefaultMinutes, FleetOnlineSample.MaxMinutes, out var span, out _))
+        {
+            return ApiProblems.Problem(ErrorCodes.ValidationFailed, $"minutes must be an integer from 1 to {FleetOnlineSample.MaxMinutes}");
+        }
+
+        var samples = await grains.GetGrain<IFleetOnlineGrain>(IFleetOnlineGrain.Key).ReadSamples(span);
+        return TypedResults.Ok(new FleetOnlineSamples(span, samples));
     }
 
     public static async Task<Results<Ok<FleetHealth>, ApiProblem>> GetHealth(IFleetHealthReader fleet, string? silent, CancellationToken cancellationToken)

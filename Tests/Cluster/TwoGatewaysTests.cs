@@ -135,6 +135,16 @@ public sealed class TwoGatewaysTests(TwoGatewaysFixture cluster)
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
     }
 
+    [Fact]
+    public async Task The_standalone_gateway_reads_the_devices_online_that_the_silos_sample()
+    {
+        using var api = new ApiClient(cluster.GatewayA.HttpPort, NodeFixture.OperatorKey);
+
+        var online = await api.GetJsonAsync("/api/v1/fleet/online?minutes=5");
+
+        Assert.NotEmpty(online.GetProperty("samples").EnumerateArray());
+    }
+
     private static async Task<(string DeviceId, string Token)> RegisterAsync(int port)
     {
         var deviceId = $"dev-{Guid.NewGuid():N}";

@@ -118,6 +118,7 @@ public class ClusterFixture : IAsyncLifetime
                 services.AddSingleton<InMemoryDeviceCatalog>();
                 services.AddSingleton<IDeviceCatalog>(sp => sp.GetRequiredService<InMemoryDeviceCatalog>());
                 services.AddSingleton<IPresenceWatchList>(sp => sp.GetRequiredService<InMemoryDeviceCatalog>());
+                services.AddSingleton<IFleetCatalog>(sp => sp.GetRequiredService<InMemoryDeviceCatalog>());
                 services.AddOptions<Silo.Configuration.AuditOptions>();
                 services.AddSingleton<InMemoryLifecycleAudit>();
                 services.AddSingleton<ILifecycleAudit>(sp => sp.GetRequiredService<InMemoryLifecycleAudit>());

@@ -1,4 +1,6 @@
 import { api } from "./api.js";
+import { liveEvents, liveStatusLine } from "./live.js";
+import { alertRules } from "./rules.js";
 import { clearProblem, deviceLink, h, main, poll, read, showProblem, table, when } from "./ui.js";
 
 // Alerts: the fleet's alerts by state and severity (kept in the page's URL), acknowledged from here, then the rules in
@@ -30,12 +32,12 @@ export function alertsPage(session) {
     select("state", "State", alertStates, state),
     select("severity", "Severity", ["", ...alertSeverities], severity, "any"),
     h("button", { type: "submit" }, "Apply"));
-  const liveStatus = h("p", { class: "muted", id: "live-status", "aria-live": "polite" }, "Connecting to live updates…");
+  const liveStatus = liveStatusLine();
   const notice = h("p", { class: "notice", role: "status" });
   const results = h("div", {}, h("p", { class: "loading" }, "Loading alerts…"));
-  const rulesContent = h("div", {}, h("p", { class: "loading" }, "Loading the rules…"));
+  const rules = alertRules(notice);
   main.replaceChildren(h("h1", {}, "Alerts"), form, liveStatus, notice, results,
-    h("section", { "aria-labelledby": "rules" }, h("h2", { id: "rules" }, "Rules in force"), rulesContent));
+    h("section", { "aria-labelledby": "rules" }, h("h2", { id: "rules" }, "Rules in force"), rules.content));
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -112,40 +114,27 @@ export function alertsPage(session) {
   const query = new URLSearchParams({ state, limit: "200" });
   if (severity) query.set("severity", severity);
   const load = async () => {
-    const [list, rules] = await Promise.all([
+    const [list, ruleSet] = await Promise.all([
       read(results, `/api/v1/alerts?${query}`, "The alerts"),
-      read(rulesContent, "/api/v1/alert-rules", "The rules"),
+      read(rules.content, "/api/v1/alert-rules", "The rules"),
     ]);
     listed = list.alerts;
     draw();
-    rulesContent.replaceChildren(
-      h("p", { class: "muted" }, `Version ${rules.version}. A rule raises an alert when a reading of its sensor meets the raise condition, and clears it when a reading no longer meets the clear condition.`),
-      table("Alert rules", ["Rule", "Sensor", "Device type", "Raise condition", "Clear condition", "Severity"],
-        rules.rules.map((rule) => [rule.id, rule.sensor_type, rule.device_type ?? "any",
-          `value ${rule.operator} ${rule.threshold}`, `value ${rule.operator} ${rule.clear_threshold ?? rule.threshold}`,
-          h("span", { class: `severity severity-${rule.severity}` }, rule.severity)]),
-        "No rules are in force."));
+    rules.show(ruleSet);
   };
   poll(load, session.refresh_seconds);
 
-  const interrupted = `Live updates are interrupted: the page reads the alerts every ${session.refresh_seconds} s meanwhile.`;
-  const openStream = () => {
-    const stream = new EventSource("/api/v1/events");
-    stream.addEventListener("open", () => {
-      liveStatus.textContent = "Live: alerts appear here as they are raised or cleared.";
-      // The stream has no history: what happened while it was down comes from a read.
-      load().then(clearProblem, showProblem);
-    });
-    stream.addEventListener("alert", (message) => {
-      const alert = streamedAlert(JSON.parse(message.data));
+  liveEvents({
+    alert: (event) => {
+      const alert = streamedAlert(event);
       streamed.set(alert.alert_id, alert);
       draw();
-    });
-    stream.addEventListener("error", () => {
-      liveStatus.textContent = interrupted;
-      // EventSource reconnects by itself after a dropped stream, but not after a refusal (too many streams, say).
-      if (stream.readyState === EventSource.CLOSED) window.setTimeout(openStream, session.refresh_seconds * 1000);
-    });
-  };
-  openStream();
+    },
+  }, {
+    status: liveStatus,
+    liveText: "Live: alerts appear here as they are raised or cleared.",
+    what: "the alerts",
+    refreshSeconds: session.refresh_seconds,
+    onOpen: () => load().then(clearProblem, showProblem),
+  });
 }

@@ -22,9 +22,9 @@ const dayAndClock = new Intl.DateTimeFormat(undefined, { dateStyle: "short", tim
 /**
  * Draws points ({ time, value, text }, oldest first) between from and to (Dates) as an SVG described by label, with
  * the line that reads out the point chosen by keyboard or pointer; the vertical scale spans the points' values (padded
- * when they are all equal).
+ * when they are all equal), or runs from zero for counts (fromZero).
  */
-export function sensorChart(label, points, from, to) {
+export function sensorChart(label, points, from, to, { fromZero = false } = {}) {
   const chart = svg("svg", {
     viewBox: `0 0 ${width} ${height}`, class: "chart", role: "img", tabindex: 0,
     "aria-label": `${label}, ${points.length} ${points.length === 1 ? "point" : "points"}: use the arrow keys to read them`,
@@ -32,10 +32,10 @@ export function sensorChart(label, points, from, to) {
   chart.append(svg("title", {}, label));
 
   const values = points.map((point) => point.value);
-  let low = Math.min(...values);
+  let low = fromZero ? 0 : Math.min(...values);
   let high = Math.max(...values);
   if (low === high) {
-    low -= 1;
+    low -= fromZero ? 0 : 1;
     high += 1;
   }
 

@@ -1,7 +1,10 @@
 import { ApiError } from "./api.js";
-import { deviceLink, h, main, poll, read, showProblem, statusBadge, table, when } from "./ui.js";
+import { liveEvents, liveStatusLine, StreamedPresence, throttle } from "./live.js";
+import { clearProblem, deviceLink, h, main, poll, read, showProblem, statusBadge, table, when } from "./ui.js";
 
-// Devices: the catalog with the API's filters, a page at a time by the API's cursor.
+// Devices: the catalog with the API's filters, a page at a time by the API's cursor. A presence event changes the
+// device's status on the page at once, and the page is read again (at most once a second), since the change may move
+// the device in or out of a filtered list.
 export function devicesPage(session) {
   document.title = "Devices · Orleans.IoT";
   const params = new URLSearchParams(window.location.search);
@@ -21,11 +24,26 @@ export function devicesPage(session) {
   const previous = h("button", { type: "button", disabled: true }, "Previous page");
   const next = h("button", { type: "button", disabled: true }, "Next page");
   const pageLabel = h("span", { class: "muted" });
-  main.replaceChildren(h("h1", {}, "Devices"), form, results, h("nav", { class: "pager", "aria-label": "Pages" }, previous, pageLabel, next));
+  const liveStatus = liveStatusLine();
+  main.replaceChildren(h("h1", {}, "Devices"), form, liveStatus, results, h("nav", { class: "pager", "aria-label": "Pages" }, previous, pageLabel, next));
 
   // cursors[i] is the cursor of page i (null for the first); the API's next_cursor opens the page after.
   let cursors = [null];
   let nextCursor = null;
+  let listed = [];
+  const presence = new StreamedPresence();
+  // Drawn again only when something changed, so that a periodic read does not take the keyboard's focus away.
+  let drawn = null;
+  const draw = () => {
+    const shown = listed.map((device) => ({ ...device, status: presence.statusOf(device) }));
+    const fingerprint = JSON.stringify(shown);
+    if (fingerprint === drawn) return;
+    drawn = fingerprint;
+    results.replaceChildren(table("Devices", ["Device", "Name", "Type", "Location", "Status", "Last seen", "Firmware"],
+      shown.map((device) => [deviceLink(device.device_id), device.name, device.type, device.location ?? "",
+        statusBadge(device.status), when(device.last_seen), device.firmware_version ?? ""]),
+      "No devices match."));
+  };
   const load = async () => {
     const query = new URLSearchParams();
     for (const name of ["status", "type", "location", "q"]) {
@@ -36,10 +54,8 @@ export function devicesPage(session) {
     if (cursor) query.set("cursor", cursor);
     const page = await read(results, `/api/v1/devices?${query}`, "The devices");
     nextCursor = page.next_cursor;
-    results.replaceChildren(table("Devices", ["Device", "Name", "Type", "Location", "Status", "Last seen", "Firmware"],
-      page.devices.map((device) => [deviceLink(device.device_id), device.name, device.type, device.location ?? "",
-        statusBadge(device.status), when(device.last_seen), device.firmware_version ?? ""]),
-      "No devices match."));
+    listed = page.devices;
+    draw();
     previous.disabled = cursors.length === 1;
     next.disabled = !nextCursor;
     pageLabel.textContent = `Page ${cursors.length}`;
@@ -74,5 +90,20 @@ export function devicesPage(session) {
   previous.addEventListener("click", () => {
     if (cursors.length > 1) cursors.pop();
     reload();
+  });
+
+  const readAgain = throttle(() => load().then(clearProblem, showProblem), 1000);
+  liveEvents({
+    presence: (event) => {
+      presence.record(event);
+      draw();
+      readAgain();
+    },
+  }, {
+    status: liveStatus,
+    liveText: "Live: a device's status changes here as it comes online or goes offline.",
+    what: "the devices",
+    refreshSeconds: session.refresh_seconds,
+    onOpen: readAgain,
   });
 }

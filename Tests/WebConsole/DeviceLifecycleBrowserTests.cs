@@ -200,7 +200,7 @@ public sealed class DeviceLifecycleBrowserTests(NodeFixture node, ConsoleBrowser
     private async Task<IPage> OpenAsync(string deviceId, int width, ColorScheme colorScheme)
     {
         var page = await browser.NewPageAsync(BaseUrl, width, colorScheme);
-        await DevicePageBrowserTests.RefreshOnlyHourlyAsync(page);
+        await ConsolePages.RefreshOnlyHourlyAsync(page);
         await page.GotoAsync($"/devices/{deviceId}");
         await ConsoleBrowserTests.SignInAsync(page, NodeFixture.OperatorKey);
         await Expect(page.Locator(".facts")).ToBeVisibleAsync();

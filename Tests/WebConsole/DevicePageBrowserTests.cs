@@ -29,7 +29,7 @@ public sealed class DevicePageBrowserTests(NodeFixture node, ConsoleBrowser brow
         await PublishReadingAsync(device, deviceId, "humidity", 40, now - 7200);
         await PublishReadingAsync(device, deviceId, "humidity", 41, now - 30);
         var page = await browser.NewPageAsync(BaseUrl, width: 390);
-        await RefreshOnlyHourlyAsync(page);
+        await ConsolePages.RefreshOnlyHourlyAsync(page);
         await page.GotoAsync($"/devices/{deviceId}");
         await ConsoleBrowserTests.SignInAsync(page, NodeFixture.OperatorKey);
 
@@ -62,7 +62,7 @@ public sealed class DevicePageBrowserTests(NodeFixture node, ConsoleBrowser brow
         }
 
         var page = await browser.NewPageAsync(BaseUrl);
-        await RefreshOnlyHourlyAsync(page);
+        await ConsolePages.RefreshOnlyHourlyAsync(page);
         await page.GotoAsync($"/devices/{deviceId}");
         await ConsoleBrowserTests.SignInAsync(page, NodeFixture.OperatorKey);
         var chart = page.Locator("figure[data-sensor='pressure']");
@@ -146,7 +146,7 @@ public sealed class DevicePageBrowserTests(NodeFixture node, ConsoleBrowser brow
     public async Task A_command_sent_from_the_page_reaches_the_device_over_mqtt_and_its_result_shows_from_the_event_stream()
     {
         var page = await browser.NewPageAsync(BaseUrl, colorScheme: ColorScheme.Dark);
-        await RefreshOnlyHourlyAsync(page);
+        await ConsolePages.RefreshOnlyHourlyAsync(page);
         await SendCommandAndAnswerAsync(page);
         await SaveAsync(page, "device-command-dark");
     }
@@ -219,18 +219,6 @@ public sealed class DevicePageBrowserTests(NodeFixture node, ConsoleBrowser brow
         Assert.Empty((await api.GetJsonAsync($"/api/v1/devices/{deviceId}/commands")).Items("commands"));
         await SaveAsync(page, "device-command-refused-dark-390");
     }
-
-    /// <summary>
-    /// Tells the page to refresh only hourly, so that what changes within a test reached it by the event stream.
-    /// </summary>
-    internal static Task RefreshOnlyHourlyAsync(IPage page) =>
-        page.RouteAsync("**" + FleetConsole.SessionPath, route => route.Request.Method == "GET"
-            ? route.FulfillAsync(new RouteFulfillOptions
-            {
-                ContentType = "application/json",
-                Body = $$"""{"operator":"{{NodeFixture.OperatorName}}","refresh_seconds":3600}""",
-            })
-            : route.ContinueAsync());
 
     internal static async Task PublishReadingAsync(TestMqttClient device, string deviceId, string sensorType, double value, double timestamp)
     {

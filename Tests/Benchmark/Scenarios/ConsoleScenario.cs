@@ -32,6 +32,19 @@ public sealed class ConsoleScenario : IScenario
 
     private static readonly TimeSpan DrawTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>When the page's first request to the API started, in milliseconds since navigation start (Resource Timing).</summary>
+    private const string FirstApiRequestAt = """
+        () => Math.min(...performance.getEntriesByType("resource").filter((entry) => entry.name.includes("/api/v1/")).map((entry) => entry.startTime))
+        """;
+
+    /// <summary>The console's assets the page loaded, and how many of them went over the network (not from the browser's cache).</summary>
+    private const string AssetsOnNetwork = """
+        () => {
+          const assets = performance.getEntriesByType("resource").filter((entry) => entry.name.includes("/console/assets/"));
+          return `${assets.filter((entry) => entry.transferSize > 0).length}/${assets.length}`;
+        }
+        """;
+
     /// <summary>True once every selector matches, as the time since navigation start; polled on each animation frame.</summary>
     private const string DrawnAt = "selectors => selectors.every((selector) => document.querySelector(selector) !== null) && performance.now()";
 
@@ -73,6 +86,7 @@ public sealed class ConsoleScenario : IScenario
 
         HeadlessChromium.Executable();
         report.Add(Name, "load_average_at_start", string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]));
+        var started = Stopwatch.StartNew();
         var runId = RunIds.New();
         await PostgresSchema.MigrateAsync(options.Postgres, CancellationToken.None);
         await using var dataSource = NpgsqlDataSource.Create(options.Postgres);
@@ -85,6 +99,7 @@ public sealed class ConsoleScenario : IScenario
             await RemoveRowsAsync(dataSource, runId);
         }
 
+        report.Add(Name, "scenario_s", started.Elapsed.TotalSeconds, "s");
         report.Add(Name, "load_average_at_end", string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]));
     }
 
@@ -135,18 +150,22 @@ public sealed class ConsoleScenario : IScenario
 
         foreach (var (pageName, url, drawn, requests) in pages)
         {
-            report.AddLatency(Name, pageName + "_page_", await TimeLoadsAsync(page, url, drawn, warmup, measured));
+            var (drawnAt, apiRequestAt) = await TimeLoadsAsync(page, url, drawn, warmup, measured);
+            report.AddSpread(Name, pageName + "_page_", drawnAt);
+            report.AddSpread(Name, pageName + "_page_first_api_request_at_", apiRequestAt);
             await ReportShownAsync(report, page, pageName);
-            report.AddLatency(Name, pageName + "_api_", await TimeRequestsAsync(api, requests, warmup, measured));
+            report.AddSpread(Name, pageName + "_api_", await TimeRequestsAsync(api, requests, warmup, measured));
         }
 
         var clicks = await TimeNextPagesAsync(page, warmup, measured);
-        report.AddLatency(Name, "devices_next_page_", clicks);
+        report.AddSpread(Name, "devices_next_page_", clicks);
         var deepCursor = await CursorAfterAsync(api, DeepPageClicks);
-        report.AddLatency(Name, $"devices_page{DeepPageClicks + 1}_api_",
+        report.AddSpread(Name, $"devices_page{DeepPageClicks + 1}_api_",
             await TimeRequestsAsync(api, [$"/api/v1/devices?cursor={Uri.EscapeDataString(deepCursor)}"], warmup, measured));
         report.Note(Name, "page: from navigation start (performance.now()) until the page's data is in the DOM, checked on each animation frame: " +
-            "Fleet its status tiles and type table, Devices its table rows, the device page its facts and chart; next_page: from the click on " +
+            "Fleet its status tiles and type table, Devices its table rows, the device page its facts and chart; first_api_request_at: " +
+            "when the page's first API request started (Resource Timing), what the page spent before asking for its data; " +
+            "assets_on_network: of the console's assets the last load used, those not from the browser's cache; next_page: from the click on " +
             $"Next page until the table's first device changed, {DeepPageClicks} clicks a load. api: the same API requests from HttpClient, one after another");
         await device.DisconnectAsync();
     }
@@ -270,19 +289,23 @@ public sealed class ConsoleScenario : IScenario
         await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
     }
 
-    private static async Task<LatencyHistogram> TimeLoadsAsync(IPage page, string url, string[] drawn, int warmup, int measured)
+    /// <summary>Loads <paramref name="url"/> again and again: when its data was drawn, and when its first API request started.</summary>
+    private static async Task<(LatencyHistogram DrawnAt, LatencyHistogram ApiRequestAt)> TimeLoadsAsync(
+        IPage page, string url, string[] drawn, int warmup, int measured)
     {
-        var latency = new LatencyHistogram();
+        var drawnAt = new LatencyHistogram();
+        var apiRequestAt = new LatencyHistogram();
         for (var i = 0; i < warmup + measured; i++)
         {
             var milliseconds = await LoadAsync(page, url, drawn);
             if (i >= warmup)
             {
-                latency.Record((long)(milliseconds * 1000));
+                drawnAt.Record((long)(milliseconds * 1000));
+                apiRequestAt.Record((long)(await page.EvaluateAsync<double>(FirstApiRequestAt) * 1000));
             }
         }
 
-        return latency;
+        return (drawnAt, apiRequestAt);
     }
 
     /// <summary>Navigates to <paramref name="url"/>; returns the milliseconds from navigation start until every selector of <paramref name="drawn"/> matched.</summary>
@@ -329,6 +352,7 @@ public sealed class ConsoleScenario : IScenario
     /// <summary>What the page showed on its last load, so that the figures say what was drawn.</summary>
     private async Task ReportShownAsync(Report report, IPage page, string pageName)
     {
+        report.Add(Name, pageName + "_page_assets_on_network", await page.EvaluateAsync<string>(AssetsOnNetwork));
         if (pageName == "device")
         {
             report.Add(Name, "device_chart", await page.Locator("main figure figcaption").First.TextContentAsync() ?? string.Empty);

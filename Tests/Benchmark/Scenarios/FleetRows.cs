@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Npgsql;
 using Orleans.IoT.Grains.Fleet;
 using Orleans.IoT.Grains.Ports;
 using Orleans.IoT.Silo.Adapters.Postgres;
@@ -56,6 +57,17 @@ public static class FleetRows
 
         await alertStore.StartAsync(CancellationToken.None);
         await alertStore.StopAsync(CancellationToken.None);
+    }
+
+    /// <summary>Removes the rows of the run <paramref name="runId"/>, so that the next run's catalog is the same size.</summary>
+    public static async Task RemoveAsync(NpgsqlDataSource dataSource, string runId)
+    {
+        foreach (var table in new[] { "alerts", "sensor_readings", "devices" })
+        {
+            await using var command = dataSource.CreateCommand($"DELETE FROM {table} WHERE device_id LIKE $1");
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = runId + "-%" });
+            await command.ExecuteNonQueryAsync();
+        }
     }
 
     /// <summary>Online/offline/unregistered counts of <paramref name="entries"/>.</summary>

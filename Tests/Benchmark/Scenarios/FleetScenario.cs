@@ -37,7 +37,7 @@ public sealed class FleetScenario : IScenario
 
         if (options.Durable)
         {
-            await InPostgresAsync(options, report, entries, alerts, random);
+            await InPostgresAsync(options, report, runId, entries, alerts, random);
         }
         else
         {
@@ -47,7 +47,7 @@ public sealed class FleetScenario : IScenario
         await InMemoryAsync(report, entries, alerts);
     }
 
-    private async Task InPostgresAsync(BenchmarkOptions options, Report report, List<DeviceCatalogEntry> entries, List<Alert> alerts, Random random)
+    private async Task InPostgresAsync(BenchmarkOptions options, Report report, string runId, List<DeviceCatalogEntry> entries, List<Alert> alerts, Random random)
     {
         await PostgresSchema.MigrateAsync(options.Postgres, CancellationToken.None);
         await using var dataSource = NpgsqlDataSource.Create(options.Postgres);
@@ -79,6 +79,7 @@ public sealed class FleetScenario : IScenario
         report.Add(Name, "churned_devices", churned.Count);
         report.Add(Name, "churned_count_plan", await CountPlanAsync(dataSource));
         await TimeReadsAsync(report, "churned_", fleetHealth);
+        await FleetRows.RemoveAsync(dataSource, runId);
     }
 
     private async Task InMemoryAsync(Report report, List<DeviceCatalogEntry> entries, List<Alert> alerts)

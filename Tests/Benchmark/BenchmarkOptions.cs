@@ -46,6 +46,9 @@ public sealed class BenchmarkOptions
     /// <summary>Catalog rows the <c>fleet</c> scenario reads its report over.</summary>
     public int FleetDevices { get; private init; } = 100_000;
 
+    /// <summary>Measured loads of each page in the <c>console</c> scenario, after a quarter as many warm-up loads.</summary>
+    public int ConsoleLoads { get; private init; } = 20;
+
     public string Redis { get; private init; } = Environment.GetEnvironmentVariable("ORLEANS_IOT_TEST_REDIS") ?? "127.0.0.1:16379";
 
     public string Postgres { get; private init; } =
@@ -113,6 +116,7 @@ public sealed class BenchmarkOptions
             OfflineDevices = Number(values, "offline-devices", smoke ? 20 : 1000),
             OfflineAfterSeconds = Number(values, "offline-after", smoke ? 3 : 10),
             FleetDevices = Number(values, "fleet-devices", smoke ? 2000 : 100_000),
+            ConsoleLoads = Number(values, "console-loads", smoke ? 4 : 20),
             NodeDll = values.GetValueOrDefault("node-dll"),
             Port = Number(values, "port", 0),
             NodeArguments = values.TryGetValue("node-args", out var nodeArgs) ? nodeArgs.Split(' ', StringSplitOptions.RemoveEmptyEntries) : [],
@@ -155,6 +159,7 @@ public sealed class BenchmarkOptions
         OfflineDevices = OfflineDevices,
         OfflineAfterSeconds = OfflineAfterSeconds,
         FleetDevices = FleetDevices,
+        ConsoleLoads = ConsoleLoads,
         NodeDll = NodeDll,
         Port = Port,
         NodeArguments = NodeArguments,

@@ -2,7 +2,7 @@ using Orleans.IoT.Benchmark;
 using Orleans.IoT.Benchmark.Hosting;
 using Orleans.IoT.Benchmark.Scenarios;
 
-// Usage: Orleans.IoT.Benchmark [all|ingest|ingest-cluster|ingest-external|ingest-paced|commands|connections|grains|offline|fleet] [--smoke] [--name value ...]
+// Usage: Orleans.IoT.Benchmark [all|ingest|ingest-cluster|ingest-external|ingest-paced|commands|connections|grains|offline|fleet|console] [--smoke] [--name value ...]
 // (see README, "Performance"). Exits non-zero only when it cannot run.
 BenchmarkOptions options;
 try

@@ -44,6 +44,14 @@ public sealed class Report
         Add(scenario, $"{prefix}latency_max_ms", histogram.Max / 1000.0, "ms");
     }
 
+    /// <summary>The median, 99th percentile and maximum of <paramref name="histogram"/> (microseconds), as <c>{prefix}p50_ms</c> and so on.</summary>
+    public void AddSpread(string scenario, string prefix, Load.LatencyHistogram histogram)
+    {
+        Add(scenario, $"{prefix}p50_ms", histogram.ValueAt(50) / 1000.0, "ms");
+        Add(scenario, $"{prefix}p99_ms", histogram.ValueAt(99) / 1000.0, "ms");
+        Add(scenario, $"{prefix}max_ms", histogram.Max / 1000.0, "ms");
+    }
+
     /// <summary>Refusals by MQTT reason code, e.g. <c>0x97:12</c>, or <c>none</c>.</summary>
     public static string Refusals(IReadOnlyDictionary<byte, long> refusals) =>
         refusals.Count == 0 ? "none" : string.Join(", ", refusals.Select(r => $"0x{r.Key:x2}:{r.Value}"));

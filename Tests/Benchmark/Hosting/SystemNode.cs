@@ -15,11 +15,12 @@ public sealed class SystemNode : IIngestSystem
 {
     public const string OperatorName = "bench";
 
-    private SystemNode(ChildProcess process, int mqttPort, int siloPort, string operatorKey, string description)
+    private SystemNode(ChildProcess process, int mqttPort, int siloPort, int httpPort, string operatorKey, string description)
     {
         Process = process;
         MqttPort = mqttPort;
         SiloPort = siloPort;
+        HttpPort = httpPort;
         OperatorKey = operatorKey;
         Description = description;
     }
@@ -43,6 +44,9 @@ public sealed class SystemNode : IIngestSystem
 
     /// <summary>The silo's port, part of its address (<c>127.0.0.1:port@generation</c>); 0 for a standalone gateway.</summary>
     public int SiloPort { get; }
+
+    /// <summary>The port of the node's HTTP endpoints: the operator API and the console.</summary>
+    public int HttpPort { get; }
 
     public string OperatorKey { get; }
 
@@ -111,7 +115,7 @@ public sealed class SystemNode : IIngestSystem
         }
 
         var process = ChildProcess.Start("node", "dotnet", arguments);
-        var node = new SystemNode(process, externalBroker?.Port ?? mqttPort, siloPort, operatorKey, "node settings: " + Printable(settings));
+        var node = new SystemNode(process, externalBroker?.Port ?? mqttPort, siloPort, httpPort, operatorKey, "node settings: " + Printable(settings));
         return await UpOrStoppedAsync(node, () => externalBroker is null
             ? process.WaitForPortAsync(mqttPort, TimeSpan.FromSeconds(60))
             : WaitUntilReadyAsync(process, httpPort, TimeSpan.FromSeconds(60)));
@@ -131,7 +135,7 @@ public sealed class SystemNode : IIngestSystem
         var operatorKey = Convert.ToHexString(Guid.NewGuid().ToByteArray());
         var settings = Settings(options, runId, extra, Role.Gateway);
         var process = ChildProcess.Start(name, "dotnet", [dll, .. settings, .. GatewayEndpoints(mqttPort, httpPort, operatorKey)]);
-        var gateway = new SystemNode(process, mqttPort, 0, operatorKey, "gateway settings: " + Printable(settings));
+        var gateway = new SystemNode(process, mqttPort, 0, httpPort, operatorKey, "gateway settings: " + Printable(settings));
         return await UpOrStoppedAsync(gateway, () => WaitUntilReadyAsync(process, httpPort, TimeSpan.FromSeconds(60)));
     }
 

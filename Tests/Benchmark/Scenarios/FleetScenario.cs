@@ -23,10 +23,6 @@ public sealed class FleetScenario : IScenario
     private const int MeasuredReads = 50;
     private const double ChurnedShare = 0.05;
 
-    private static readonly (string Type, int Weight)[] Types = [("sensor", 50), ("meter", 20), ("actuator", 15), ("camera", 10), ("gateway", 5)];
-
-    private static readonly (string Severity, int Weight)[] Severities = [("info", 10), ("low", 30), ("medium", 30), ("high", 25), ("critical", 5)];
-
     public string Name => "fleet";
 
     public async Task RunAsync(BenchmarkOptions options, Report report)
@@ -34,14 +30,14 @@ public sealed class FleetScenario : IScenario
         var runId = RunIds.New();
         var now = DateTimeOffset.UtcNow;
         var random = new Random(11);
-        var entries = Enumerable.Range(0, options.FleetDevices).Select(i => NewEntry($"{runId}-{i}", now, random)).ToList();
-        var alerts = entries.Where(_ => random.NextDouble() < 0.01).Select((e, i) => NewAlert($"{runId}-a{i}", e.DeviceId, now, random)).ToList();
+        var entries = FleetRows.Entries(runId, options.FleetDevices, now, random);
+        var alerts = FleetRows.ActiveAlerts(runId, entries, now, random);
         report.Add(Name, "devices", entries.Count);
         report.Add(Name, "active_alerts", alerts.Count);
 
         if (options.Durable)
         {
-            await InPostgresAsync(options, report, entries, alerts, random);
+            await InPostgresAsync(options, report, runId, entries, alerts, random);
         }
         else
         {
@@ -51,7 +47,7 @@ public sealed class FleetScenario : IScenario
         await InMemoryAsync(report, entries, alerts);
     }
 
-    private async Task InPostgresAsync(BenchmarkOptions options, Report report, List<DeviceCatalogEntry> entries, List<Alert> alerts, Random random)
+    private async Task InPostgresAsync(BenchmarkOptions options, Report report, string runId, List<DeviceCatalogEntry> entries, List<Alert> alerts, Random random)
     {
         await PostgresSchema.MigrateAsync(options.Postgres, CancellationToken.None);
         await using var dataSource = NpgsqlDataSource.Create(options.Postgres);
@@ -60,15 +56,9 @@ public sealed class FleetScenario : IScenario
             dataSource, Options.Create(new AlertStoreOptions()), TimeProvider.System, NullLogger<PostgresAlertStore>.Instance);
 
         var filling = Stopwatch.StartNew();
-        await WriteAsync(catalog, entries);
+        await FleetRows.WriteAsync(catalog, entries);
         report.Add(Name, "fill_upsert_rows_per_s", entries.Count / filling.Elapsed.TotalSeconds, "rows/s");
-        foreach (var alert in alerts)
-        {
-            await alertStore.RecordAsync(alert, CancellationToken.None);
-        }
-
-        await alertStore.StartAsync(CancellationToken.None);
-        await alertStore.StopAsync(CancellationToken.None);
+        await FleetRows.RecordAsync(alertStore, alerts);
 
         var fleetHealth = new FleetHealthReport(catalog, alertStore, TimeProvider.System);
         await ExecuteAsync(dataSource, "VACUUM (ANALYZE) devices");
@@ -76,7 +66,7 @@ public sealed class FleetScenario : IScenario
         var health = await TimeReadsAsync(report, "settled_", fleetHealth);
         report.Add(Name, "report_total_devices", health.TotalDevices);
         report.Add(Name, "report_online_offline_unregistered", $"{health.ByStatus.Online}/{health.ByStatus.Offline}/{health.ByStatus.Unregistered}");
-        report.Add(Name, "filled_online_offline_unregistered", Statuses(entries));
+        report.Add(Name, "filled_online_offline_unregistered", FleetRows.Statuses(entries));
         report.Add(Name, "report_active_alerts", health.ActiveAlertsBySeverity.Values.Sum());
         report.Add(Name, "report_silent_longest", health.SilentLongest.Count);
 
@@ -84,11 +74,12 @@ public sealed class FleetScenario : IScenario
             .Where(e => e.Active && random.NextDouble() < ChurnedShare)
             .Select(e => e with { Online = !e.Online, LastSeen = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow })
             .ToList();
-        await WriteAsync(catalog, churned);
+        await FleetRows.WriteAsync(catalog, churned);
         await ExecuteAsync(dataSource, "ANALYZE devices");
         report.Add(Name, "churned_devices", churned.Count);
         report.Add(Name, "churned_count_plan", await CountPlanAsync(dataSource));
         await TimeReadsAsync(report, "churned_", fleetHealth);
+        await FleetRows.RemoveAsync(dataSource, runId);
     }
 
     private async Task InMemoryAsync(Report report, List<DeviceCatalogEntry> entries, List<Alert> alerts)
@@ -106,23 +97,6 @@ public sealed class FleetScenario : IScenario
         }
 
         await TimeReadsAsync(report, "memory_", new FleetHealthReport(catalog, alertStore, TimeProvider.System));
-    }
-
-    /// <summary>Writes through the catalog's batch writer: queued, then written in batches until its stop has written them all.</summary>
-    private static async Task WriteAsync(PostgresDeviceCatalog catalog, List<DeviceCatalogEntry> entries)
-    {
-        foreach (var entry in entries)
-        {
-            await catalog.UpsertAsync(entry, CancellationToken.None);
-        }
-
-        await catalog.StartAsync(CancellationToken.None);
-        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await catalog.StopAsync(deadline.Token);
-        if (catalog.Queued > 0)
-        {
-            throw new InvalidOperationException($"{catalog.Queued} catalog entries were not written within 5 minutes");
-        }
     }
 
     private async Task<FleetHealth> TimeReadsAsync(Report report, string prefix, FleetHealthReport fleetHealth)
@@ -164,42 +138,5 @@ public sealed class FleetScenario : IScenario
     {
         await using var command = dataSource.CreateCommand(sql);
         await command.ExecuteNonQueryAsync();
-    }
-
-    private static string Statuses(List<DeviceCatalogEntry> entries) =>
-        $"{entries.Count(e => e.Active && e.Online)}/{entries.Count(e => e.Active && !e.Online)}/{entries.Count(e => !e.Active)}";
-
-    /// <summary>
-    /// 3 % unregistered; of the rest 88 % online (heard within offline_after) and 12 % offline, silent for up to 30 days,
-    /// most of them recently.
-    /// </summary>
-    private static DeviceCatalogEntry NewEntry(string deviceId, DateTimeOffset now, Random random)
-    {
-        var active = random.NextDouble() >= 0.03;
-        var online = active && random.NextDouble() < 0.88;
-        var silentFor = online
-            ? TimeSpan.FromSeconds(random.Next(600))
-            : TimeSpan.FromMinutes(10 + Math.Pow(random.NextDouble(), 3) * 30 * 24 * 60);
-        var createdAt = now.AddDays(-90);
-        return new DeviceCatalogEntry(
-            deviceId, $"Device {deviceId}", Pick(Types, random), "1.4.2", "rev-b", $"site-{random.Next(50)}", ["temperature", "humidity"],
-            active, online, now - silentFor, createdAt, now - silentFor, online ? "127.0.0.1:11111@1" : null);
-    }
-
-    private static Alert NewAlert(string alertId, string deviceId, DateTimeOffset now, Random random) =>
-        new(alertId, deviceId, "temperature>80", "temperature", Pick(Severities, random), 80, 80 + random.Next(1, 20), now.AddMinutes(-random.Next(1, 600)));
-
-    private static string Pick((string Value, int Weight)[] choices, Random random)
-    {
-        var roll = random.Next(choices.Sum(c => c.Weight));
-        foreach (var (value, weight) in choices)
-        {
-            if ((roll -= weight) < 0)
-            {
-                return value;
-            }
-        }
-
-        throw new UnreachableException();
     }
 }

@@ -14,5 +14,6 @@ public static class ScenarioCatalog
         new GrainsScenario(),
         new OfflineScenario(),
         new FleetScenario(),
+        new ConsoleScenario(),
     ];
 }

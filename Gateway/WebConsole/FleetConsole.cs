@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using System.Text;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -23,6 +24,13 @@ public static class FleetConsole
 
     public const string AssetsPath = "/console/assets";
 
+    /// <summary>
+    /// The assets' path for this build: pages name their assets under it, so a browser may keep them for good (they
+    /// never change under one path) and an upgraded gateway's pages name new ones, never a stale cached script.
+    /// </summary>
+    public static readonly string VersionedAssetsPath =
+        $"{AssetsPath}/{typeof(FleetConsole).Assembly.ManifestModule.ModuleVersionId:N}"[..(AssetsPath.Length + 13)];
+
     /// <summary>The pages the console's script draws; each is the same document.</summary>
     private static readonly string[] PagePaths = ["/", "/devices", "/devices/{device_id}", "/alerts"];
 
@@ -42,9 +50,13 @@ public static class FleetConsole
         app.UseStaticFiles(new StaticFileOptions
         {
             FileProvider = assets,
-            RequestPath = AssetsPath,
+            RequestPath = VersionedAssetsPath,
             ContentTypeProvider = new FileExtensionContentTypeProvider(),
-            OnPrepareResponse = context => AddSecurityHeaders(context.Context.Response),
+            OnPrepareResponse = context =>
+            {
+                AddSecurityHeaders(context.Context.Response);
+                context.Context.Response.Headers.CacheControl = "public, max-age=31536000, immutable";
+            },
         });
 
         var consolePage = Page(assets, "console.html");
@@ -113,6 +125,7 @@ public static class FleetConsole
     private static ApiProblem MissingHeader() =>
         ApiProblems.Problem(ErrorCodes.Forbidden, $"the console's requests carry the {ConsoleSession.HeaderName} header");
 
+    /// <summary>A page as embedded, naming its assets under <see cref="VersionedAssetsPath"/>; never cached.</summary>
     private static RequestDelegate Page(IFileProvider assets, string name)
     {
         var file = assets.GetFileInfo(name);
@@ -121,12 +134,14 @@ public static class FleetConsole
             throw new InvalidOperationException($"the console page {name} is not embedded in {typeof(FleetConsole).Assembly.GetName().Name}");
         }
 
+        using var reader = new StreamReader(file.CreateReadStream());
+        var page = Encoding.UTF8.GetBytes(reader.ReadToEnd().Replace(AssetsPath + "/", VersionedAssetsPath + "/", StringComparison.Ordinal));
         return context =>
         {
             AddSecurityHeaders(context.Response);
             context.Response.Headers.CacheControl = "no-store";
             context.Response.ContentType = "text/html; charset=utf-8";
-            return context.Response.SendFileAsync(file, context.RequestAborted);
+            return context.Response.Body.WriteAsync(page, context.RequestAborted).AsTask();
         };
     }
 

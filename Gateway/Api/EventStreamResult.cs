@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Reflection;
@@ -18,7 +19,9 @@ namespace Orleans.IoT.Gateway.Api;
 /// (the browser reconnects after the <c>retry:</c> the stream began with). A comment every <c>Console:HeartbeatSeconds</c>
 /// without an event keeps proxies from closing an idle stream.
 /// </summary>
-public sealed class EventStreamResult(LiveEventStream stream, LiveStreamOptions settings) : IResult, IEndpointMetadataProvider
+/// <remarks>A stream opened by a console session ends with the session (<paramref name="sessionHolds"/>, checked each heartbeat period).</remarks>
+public sealed class EventStreamResult(
+    LiveEventStream stream, LiveStreamOptions settings, Func<CancellationToken, Task<bool>>? sessionHolds = null) : IResult, IEndpointMetadataProvider
 {
     public const string ContentType = "text/event-stream";
 
@@ -44,9 +47,15 @@ public sealed class EventStreamResult(LiveEventStream stream, LiveStreamOptions 
             {
                 body.Write(SseFrames.Retry(settings.ReconnectMilliseconds));
                 var open = !(await body.FlushAsync(ended.Token)).IsCompleted;
+                var sessionCheckedAt = Stopwatch.GetTimestamp();
                 while (open)
                 {
                     open = await PumpAsync(body, ended.Token);
+                    if (open && sessionHolds is not null && Stopwatch.GetElapsedTime(sessionCheckedAt) >= _heartbeat)
+                    {
+                        open = await sessionHolds(ended.Token);
+                        sessionCheckedAt = Stopwatch.GetTimestamp();
+                    }
                 }
             }
             catch (OperationCanceledException) when (ended.IsCancellationRequested)

@@ -4,9 +4,11 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.IoT.Gateway.Configuration;
 using Orleans.IoT.Gateway.Live;
+using Orleans.IoT.Gateway.WebConsole;
 
 namespace Orleans.IoT.Gateway.Api;
 
@@ -29,7 +31,7 @@ public static class EventsApi
     }
 
     public static Results<EventStreamResult, ApiProblem> Open(
-        [FromQuery(Name = "device_id")] string? deviceId, ClaimsPrincipal user, LiveEvents events, IOptions<LiveStreamOptions> options)
+        [FromQuery(Name = "device_id")] string? deviceId, HttpContext context, ClaimsPrincipal user, LiveEvents events, IOptions<LiveStreamOptions> options)
     {
         if (string.IsNullOrEmpty(deviceId))
         {
@@ -45,7 +47,7 @@ public static class EventsApi
         var stream = events.TryOpen(ApiRequests.Operator(user).Name!, deviceId, out var refusal);
         return refusal switch
         {
-            StreamRefusal.None => new EventStreamResult(stream!, settings),
+            StreamRefusal.None => new EventStreamResult(stream!, settings, SessionOf(context, user)),
             StreamRefusal.OperatorFull => ApiProblems.Problem(
                 ErrorCodes.RateLimited,
                 $"this operator has {settings.MaxStreamsPerOperator} event streams open on this gateway, the most (Console:MaxStreamsPerOperator): close one first",
@@ -55,5 +57,22 @@ public static class EventsApi
                 $"this gateway serves at most {settings.MaxStreams} event streams at once (Console:MaxStreams): try again later or through another gateway",
                 retryAfterSeconds),
         };
+    }
+
+    /// <summary>
+    /// For a stream opened by the console's session, whether that session still holds (it ends on sign-out anywhere, or
+    /// on expiry): the stream is checked every <c>Console:HeartbeatSeconds</c> and ends with its session.
+    /// </summary>
+    private static Func<CancellationToken, Task<bool>>? SessionOf(HttpContext context, ClaimsPrincipal user)
+    {
+        if (user.Identity?.AuthenticationType != ConsoleSession.SchemeName
+            || context.Request.Cookies[ConsoleSession.CookieName] is not { Length: > 0 } key)
+        {
+            return null;
+        }
+
+        var tickets = context.RequestServices.GetRequiredService<ConsoleSessionTickets>();
+        return async cancellationToken => await tickets.RetrieveAsync(key, cancellationToken) is { } ticket
+            && (ticket.Properties.ExpiresUtc is not { } expires || expires > DateTimeOffset.UtcNow);
     }
 }

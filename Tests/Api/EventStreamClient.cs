@@ -33,11 +33,26 @@ public sealed class EventStreamClient : IAsyncDisposable
         _reading = ReadAsync(body);
     }
 
-    /// <summary>Opens the stream at <paramref name="path"/> and asserts it is one.</summary>
-    public static async Task<EventStreamClient> OpenAsync(int httpPort, string operatorKey, string path = "/api/v1/events")
+    /// <summary>
+    /// Opens the stream at <paramref name="path"/> with the operator's key, or with a console session's cookie
+    /// (<paramref name="sessionCookie"/>, <c>name=value</c>), and asserts it is one.
+    /// </summary>
+    public static async Task<EventStreamClient> OpenAsync(int httpPort, string operatorKey, string path = "/api/v1/events", string? sessionCookie = null)
     {
-        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = Timeout.InfiniteTimeSpan };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", operatorKey);
+        var http = new HttpClient(new HttpClientHandler { UseCookies = false })
+        {
+            BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"),
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        if (sessionCookie is null)
+        {
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", operatorKey);
+        }
+        else
+        {
+            http.DefaultRequestHeaders.Add("Cookie", sessionCookie);
+        }
+
         var response = await http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead);
         if (response.StatusCode != HttpStatusCode.OK)
         {

@@ -258,4 +258,31 @@ public sealed class EventsApiTests(EventStreamNodeFixture node) : IClassFixture<
         await ApiClient.AssertProblemAsync(withToken, HttpStatusCode.Unauthorized, ErrorCodes.Unauthorized);
         Assert.Equal(0, Streams.Count);
     }
+
+    [Fact]
+    public async Task A_stream_opened_by_a_console_session_ends_when_the_session_is_signed_out_and_a_key_s_stream_goes_on()
+    {
+        using var console = WebConsole.ConsoleHttp.NewClient(node.HttpPort);
+        string cookie;
+        using (var signIn = await WebConsole.ConsoleHttp.PostSignInAsync(console, NodeFixture.OperatorKey))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, signIn.StatusCode);
+            cookie = Assert.Single(signIn.Headers.GetValues("Set-Cookie")).Split(';')[0];
+        }
+
+        await using var bySession = await EventStreamClient.OpenAsync(node.HttpPort, NodeFixture.OperatorKey, sessionCookie: cookie);
+        await using var byKey = await EventStreamClient.OpenAsync(node.HttpPort, NodeFixture.OperatorKey);
+        Assert.False(await bySession.EndedAsync(TimeSpan.FromSeconds(2.5)), "the session's stream ended while the session held");
+
+        using (var signOut = await console.SendAsync(new HttpRequestMessage(HttpMethod.Delete, Gateway.WebConsole.FleetConsole.SessionPath)
+        {
+            Headers = { { Gateway.WebConsole.ConsoleSession.HeaderName, "1" } },
+        }))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, signOut.StatusCode);
+        }
+
+        Assert.True(await bySession.EndedAsync(TimeSpan.FromSeconds(5)), "the session's stream outlived its sign-out");
+        Assert.False(await byKey.EndedAsync(TimeSpan.Zero), "the key's stream ended with someone's session");
+    }
 }

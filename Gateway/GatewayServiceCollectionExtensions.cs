@@ -36,7 +36,6 @@ public static class GatewayServiceCollectionExtensions
         services.AddMetrics();
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<OperatorDirectory>();
-        services.AddSingleton<OperatorKeyAttempts>();
         services.AddSingleton<GatewayIdentity>();
         services.AddSingleton<DeviceGrains>();
         services.AddSingleton<RegistrationRateLimiter>();

@@ -188,8 +188,9 @@ public static class IoTNode
         }
         else
         {
-            // No broker and no API: only the operators' keys, for the dashboard.
+            // No broker and no API: only the operators' keys, for the dashboard, and the limit on wrong ones.
             services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+            services.AddOptions<GatewayRateLimitOptions>().Bind(configuration.GetSection(GatewayRateLimitOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
             services.AddSingleton<OperatorDirectory>();
         }
 

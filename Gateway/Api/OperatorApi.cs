@@ -5,7 +5,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.OpenApi;
+using Orleans.IoT.Gateway.Security;
 using Orleans.IoT.Gateway.WebConsole;
 using Scalar.AspNetCore;
 
@@ -32,6 +34,7 @@ public static class OperatorApi
             .AddScheme<AuthenticationSchemeOptions, OperatorKeyAuthentication>(OperatorKeyAuthentication.SchemeName, null)
             .AddCookie(ConsoleSession.SchemeName);
         services.AddConsoleSessions();
+        services.TryAddSingleton<OperatorKeyAttempts>();
         services.AddAuthorizationBuilder()
             .AddPolicy(OperatorPolicy, policy => policy
                 .AddAuthenticationSchemes(ConsoleSession.OperatorOrSessionScheme)

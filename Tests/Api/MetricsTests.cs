@@ -98,6 +98,9 @@ public abstract class MetricsPageTests(NodeFixture node)
             Assert.True(ack.IsSuccess, $"{ack.ReasonCode} {ack.ReasonString}");
         }
 
+        // The exporter answers a scrape from a page cached for up to 300 ms (ScrapeResponseCacheDurationMilliseconds):
+        // another test's scrape just before this traffic would be served again without it.
+        await Task.Delay(TimeSpan.FromMilliseconds(400));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{node.HttpPort}") };
         using var response = await http.GetAsync("/metrics");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

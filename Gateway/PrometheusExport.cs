@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -48,9 +49,30 @@ public static class PrometheusExport
                     metrics.AddView(name, new MetricStreamConfiguration { Name = prometheusName });
                 }
 
+                // A meter created by another host's IMeterFactory in the same process (tests run several nodes in one)
+                // is not this host's: OpenTelemetry listens by meter name and keeps the first instrument of a name, so
+                // another node's counts would otherwise stand in for this one's.
+                var own = new OwnMeters();
+                metrics.AddInstrumentation(provider => own.Of(provider.GetRequiredService<IMeterFactory>()));
+                metrics.AddView(instrument => own.Excludes(instrument.Meter) ? MetricStreamConfiguration.Drop : null);
                 metrics.AddPrometheusExporter();
             });
     }
 
     public static void MapPrometheusExport(this WebApplication app) => app.MapPrometheusScrapingEndpoint(Path);
+
+    /// <summary>This host's <see cref="IMeterFactory"/>, known once the meter provider is built (before it listens).</summary>
+    private sealed class OwnMeters
+    {
+        private IMeterFactory? _factory;
+
+        public OwnMeters Of(IMeterFactory factory)
+        {
+            _factory = factory;
+            return this;
+        }
+
+        /// <summary>A meter another host's factory created; the runtime's own meters (no factory) are everyone's.</summary>
+        public bool Excludes(Meter meter) => meter.Scope is IMeterFactory other && _factory is not null && !ReferenceEquals(other, _factory);
+    }
 }

@@ -51,7 +51,7 @@ public sealed class AlertRulesBrowserTests(NodeFixture node, ConsoleBrowser brow
             var ruleNumber = await rule.Locator("legend").TextContentAsync();
             await Expect(page.Locator(".rules-editor .message")).ToContainTextAsync($"{ruleNumber!.ToLowerInvariant()}: 'threshold' is required (validation_failed)");
             await Expect(rule).ToBeVisibleAsync();
-            await SaveAsync(page, "alert-rules-refused", close: false);
+            await browser.SaveAsync(output, page, "alert-rules-refused", close: false);
 
             await threshold.FillAsync("50");
             await page.GetByRole(AriaRole.Button, new() { Name = "Save the rules" }).ClickAsync();
@@ -69,7 +69,7 @@ public sealed class AlertRulesBrowserTests(NodeFixture node, ConsoleBrowser brow
             await Expect(row).ToContainTextAsync("mediumactive", new() { Timeout = 20_000 });
             await Expect(row).ToContainTextAsync($"6050{RuleId}pressure");
             Assert.True(await page.EvaluateAsync<bool>("() => window.sameDocument === true"), "the page was reloaded");
-            await SaveAsync(page, "alert-rules-saved-alert-live");
+            await browser.SaveAsync(output, page, "alert-rules-saved-alert-live");
         }
         finally
         {
@@ -81,14 +81,5 @@ public sealed class AlertRulesBrowserTests(NodeFixture node, ConsoleBrowser brow
     {
         using var response = await api.PutJsonAsync("/api/v1/alert-rules", new JsonObject { ["rules"] = rules.DeepClone() }.ToJsonString());
         await ApiClient.OkJsonAsync(response);
-    }
-
-    private async Task SaveAsync(IPage page, string name, bool close = true)
-    {
-        output.WriteLine($"screenshot: {await browser.ScreenshotAsync(page, name)}");
-        if (close)
-        {
-            await page.Context.CloseAsync();
-        }
     }
 }

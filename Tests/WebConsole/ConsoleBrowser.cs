@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using Xunit.Abstractions;
 
 namespace Orleans.IoT.Tests.WebConsole;
 
@@ -63,6 +64,16 @@ public sealed class ConsoleBrowser : IAsyncLifetime
         var file = Path.Combine(ScreenshotFolder, name + ".png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = file, FullPage = true });
         return file;
+    }
+
+    /// <summary>Saves the page as <see cref="ScreenshotAsync"/> does, names the file in the test's output, and closes the page's context unless told not to.</summary>
+    public async Task SaveAsync(ITestOutputHelper output, IPage page, string name, bool close = true)
+    {
+        output.WriteLine($"screenshot: {await ScreenshotAsync(page, name)}");
+        if (close)
+        {
+            await page.Context.CloseAsync();
+        }
     }
 
     public async Task DisposeAsync()

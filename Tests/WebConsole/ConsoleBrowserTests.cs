@@ -29,7 +29,7 @@ public sealed class ConsoleBrowserTests(NodeFixture node, ConsoleBrowser browser
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Active alerts by severity" })).ToBeVisibleAsync();
         await Expect(page.Locator("#operator-name")).ToHaveTextAsync(NodeFixture.OperatorName);
         await Expect(page.Locator("#banner")).ToBeHiddenAsync();
-        await SaveAsync(page, "fleet");
+        await browser.SaveAsync(output, page, "fleet");
     }
 
     [Fact]
@@ -43,7 +43,7 @@ public sealed class ConsoleBrowserTests(NodeFixture node, ConsoleBrowser browser
         await Expect(page.Locator("#message")).ToHaveTextAsync("Sign-in refused: the operator name or key is not valid.");
         Assert.EndsWith(ConsoleSession.SignInPath, page.Url);
         Assert.DoesNotContain(await page.Context.CookiesAsync(), cookie => cookie.Name == ConsoleSession.CookieName);
-        await SaveAsync(page, "wrong-key");
+        await browser.SaveAsync(output, page, "wrong-key");
     }
 
     [Fact]
@@ -68,7 +68,7 @@ public sealed class ConsoleBrowserTests(NodeFixture node, ConsoleBrowser browser
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Sign in" })).ToBeVisibleAsync();
         using var after = await GetFleetHealthAsync(cookie.Value);
         await ApiClient.AssertProblemAsync(after, HttpStatusCode.Unauthorized, ErrorCodes.Unauthorized);
-        await SaveAsync(page, "signed-out");
+        await browser.SaveAsync(output, page, "signed-out");
     }
 
     [Fact]
@@ -86,7 +86,7 @@ public sealed class ConsoleBrowserTests(NodeFixture node, ConsoleBrowser browser
 
         await Expect(page.GetByRole(AriaRole.Link, new() { Name = deviceId })).ToBeVisibleAsync(new() { Timeout = 20_000 });
         Assert.True(await page.EvaluateAsync<bool>("() => window.sameDocument === true"), "the page was reloaded");
-        await SaveAsync(page, "devices");
+        await browser.SaveAsync(output, page, "devices");
     }
 
     [Fact]
@@ -115,7 +115,7 @@ public sealed class ConsoleBrowserTests(NodeFixture node, ConsoleBrowser browser
         Assert.True(await page.EvaluateAsync<bool>("() => window.sameDocument === true"), "the page was reloaded");
         var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = deviceId });
         await Expect(row).ToContainTextAsync("highactiveAcknowledge9180temperature>80temperature");
-        await SaveAsync(page, "alerts-live-dark-390", close: false);
+        await browser.SaveAsync(output, page, "alerts-live-dark-390", close: false);
 
         await page.UnrouteAllAsync();
         await acknowledge.FocusAsync();
@@ -128,7 +128,7 @@ public sealed class ConsoleBrowserTests(NodeFixture node, ConsoleBrowser browser
         var stored = await AlertsApiFlow.OfDeviceAsync(api, "/api/v1/alerts?severity=high&limit=1000", deviceId);
         Assert.Equal((NodeFixture.OperatorName, "active"), (stored.Text("acknowledged_by"), stored.Text("state")));
         await Expect(row).ToContainTextAsync($"by {NodeFixture.OperatorName}, ");
-        await SaveAsync(page, "alerts-acknowledged-dark-390");
+        await browser.SaveAsync(output, page, "alerts-acknowledged-dark-390");
     }
 
     [Fact]
@@ -146,7 +146,7 @@ public sealed class ConsoleBrowserTests(NodeFixture node, ConsoleBrowser browser
 
         await Expect(page.Locator("#banner")).ToHaveTextAsync("The node could not answer (503): the device catalog cannot be reached (unavailable)");
         await Expect(page.GetByText("The fleet could not be read.")).ToBeVisibleAsync();
-        await SaveAsync(page, "fleet-refused-dark-390", close: false);
+        await browser.SaveAsync(output, page, "fleet-refused-dark-390", close: false);
 
         await page.UnrouteAllAsync();
         await page.RouteAsync("**/api/v1/**", route => route.AbortAsync());
@@ -156,7 +156,7 @@ public sealed class ConsoleBrowserTests(NodeFixture node, ConsoleBrowser browser
         await Expect(page.GetByText("The devices could not be read.")).ToBeVisibleAsync();
         await page.Keyboard.PressAsync("Tab");
         await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Skip to content" })).ToBeFocusedAsync();
-        await SaveAsync(page, "devices-node-down-dark-390");
+        await browser.SaveAsync(output, page, "devices-node-down-dark-390");
     }
 
     /// <summary>Signs in on the sign-in page the browser is on (or was sent to).</summary>
@@ -173,15 +173,5 @@ public sealed class ConsoleBrowserTests(NodeFixture node, ConsoleBrowser browser
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/fleet/health");
         request.Headers.Add("Cookie", $"{ConsoleSession.CookieName}={sessionCookie}");
         return await http.SendAsync(request);
-    }
-
-    private async Task SaveAsync(IPage page, string name, bool close = true)
-    {
-        var file = await browser.ScreenshotAsync(page, name);
-        output.WriteLine($"screenshot: {file}");
-        if (close)
-        {
-            await page.Context.CloseAsync();
-        }
     }
 }

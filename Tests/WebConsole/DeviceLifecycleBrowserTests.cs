@@ -36,7 +36,7 @@ public sealed class DeviceLifecycleBrowserTests(NodeFixture node, ConsoleBrowser
         await Expect(difference.GetByRole(AriaRole.Row).Filter(new() { HasText = "mode" })).ToContainTextAsync("\"eco\"not setpending");
         await Expect(page.Locator(".config-summary")).ToContainTextAsync("Pending: 2 settings differ until the device reports them");
         await Expect(page.GetByLabel("Change (JSON object)")).ToHaveValueAsync("");
-        await ScreenshotAsync(page, "device-config-pending");
+        await browser.SaveAsync(output, page, "device-config-pending", close: false);
 
         var twin = await api.GetUntilAsync($"/api/v1/devices/{deviceId}/config", t => t.Items("updates").Any(), "the update is listed");
         var configId = Assert.Single(twin.Items("updates")).Text("config_id");
@@ -51,7 +51,7 @@ public sealed class DeviceLifecycleBrowserTests(NodeFixture node, ConsoleBrowser
         await Expect(difference.GetByRole(AriaRole.Row).Filter(new() { HasText = "pending" })).ToHaveCountAsync(0);
         await Expect(page.GetByRole(AriaRole.Region, new() { Name = "Configuration updates, newest first" })).ToContainTextAsync("1applied");
         await AssertSameDocumentAsync(page);
-        await SaveAsync(page, "device-config-applied");
+        await browser.SaveAsync(output, page, "device-config-applied");
     }
 
     [Fact]
@@ -74,7 +74,7 @@ public sealed class DeviceLifecycleBrowserTests(NodeFixture node, ConsoleBrowser
         await Expect(page.Locator("#banner")).ToContainTextAsync("The change is not JSON");
         using var api = new ApiClient(node.HttpPort, NodeFixture.OperatorKey);
         Assert.Equal(0, (await api.GetJsonAsync($"/api/v1/devices/{deviceId}/config")).GetProperty("desired_version").GetInt32());
-        await SaveAsync(page, "device-config-refused-dark-390");
+        await browser.SaveAsync(output, page, "device-config-refused-dark-390");
     }
 
     [Fact]
@@ -109,14 +109,14 @@ public sealed class DeviceLifecycleBrowserTests(NodeFixture node, ConsoleBrowser
         await Expect(row).ToContainTextAsync("downloading");
         await Expect(row.Locator("progress")).ToHaveAttributeAsync("value", "40");
         await Expect(row).ToContainTextAsync("40 %");
-        await ScreenshotAsync(page, "device-firmware-progress-390");
+        await browser.SaveAsync(output, page, "device-firmware-progress-390", close: false);
 
         Assert.True((await device.PublishAsync(progress, """{"state":"updated","progress":100}""")).IsSuccess);
         await Expect(row).ToContainTextAsync("updated");
         await Expect(row.Locator("progress")).ToHaveAttributeAsync("value", "100");
         await Expect(page.Locator(".facts")).ToContainTextAsync("Firmware2.0.0");
         await AssertSameDocumentAsync(page);
-        await SaveAsync(page, "device-firmware-updated-390");
+        await browser.SaveAsync(output, page, "device-firmware-updated-390");
     }
 
     [Fact]
@@ -140,7 +140,7 @@ public sealed class DeviceLifecycleBrowserTests(NodeFixture node, ConsoleBrowser
         await Expect(page.GetByText("Acknowledged the high alert of rule temperature>80.")).ToBeVisibleAsync();
         await Expect(alerts).ToBeFocusedAsync();
         await AssertSameDocumentAsync(page);
-        await SaveAsync(page, "device-alerts-dark");
+        await browser.SaveAsync(output, page, "device-alerts-dark");
     }
 
     [Fact]
@@ -181,7 +181,7 @@ public sealed class DeviceLifecycleBrowserTests(NodeFixture node, ConsoleBrowser
         await updates.FocusAsync();
         await WaitForReadsAsync(() => Volatile.Read(ref configReads), 3);
         await Expect(updates).ToBeFocusedAsync();
-        await SaveAsync(page, "device-refresh-keeps-focus-390");
+        await browser.SaveAsync(output, page, "device-refresh-keeps-focus-390");
     }
 
     /// <summary>Waits until the page has read <paramref name="more"/> more times than it had.</summary>
@@ -212,14 +212,5 @@ public sealed class DeviceLifecycleBrowserTests(NodeFixture node, ConsoleBrowser
     {
         Assert.True(await page.EvaluateAsync<bool>("() => window.sameDocument === true"), "the page was reloaded");
         await Expect(page.Locator("#banner")).ToBeHiddenAsync();
-    }
-
-    private async Task ScreenshotAsync(IPage page, string name) =>
-        output.WriteLine($"screenshot: {await browser.ScreenshotAsync(page, name)}");
-
-    private async Task SaveAsync(IPage page, string name)
-    {
-        await ScreenshotAsync(page, name);
-        await page.Context.CloseAsync();
     }
 }

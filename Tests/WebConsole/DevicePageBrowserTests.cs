@@ -47,7 +47,7 @@ public sealed class DevicePageBrowserTests(NodeFixture node, ConsoleBrowser brow
         await Expect(page.GetByRole(AriaRole.Cell, new() { Name = "25.5 unit-x" })).ToBeVisibleAsync();
         Assert.True(await page.EvaluateAsync<bool>("() => window.sameDocument === true"), "the page was reloaded");
         await Expect(page.Locator("#banner")).ToBeHiddenAsync();
-        await SaveAsync(page, "device-charts-390");
+        await browser.SaveAsync(output, page, "device-charts-390");
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public sealed class DevicePageBrowserTests(NodeFixture node, ConsoleBrowser brow
         Assert.True(await chart.Locator("svg").EvaluateAsync<bool>("svg => document.activeElement === svg"), "the redrawn chart has the focus");
         await page.Keyboard.PressAsync("End");
         await Expect(readout).ToContainTextAsync("(point 6 of 6)");
-        await SaveAsync(page, "device-chart-keyboard");
+        await browser.SaveAsync(output, page, "device-chart-keyboard");
     }
 
     [Fact]
@@ -106,7 +106,7 @@ public sealed class DevicePageBrowserTests(NodeFixture node, ConsoleBrowser brow
         var chart = page.Locator("figure[data-sensor='vibration']");
         await Expect(chart.Locator("figcaption")).ToHaveTextAsync("vibration: average of each minute, 301 readings");
         await Expect(chart.Locator("circle.point")).ToHaveCountAsync(times.Select(t => Math.Floor(t / 60)).Distinct().Count());
-        await SaveAsync(page, "device-chart-minutes");
+        await browser.SaveAsync(output, page, "device-chart-minutes");
     }
 
     [Fact]
@@ -130,7 +130,7 @@ public sealed class DevicePageBrowserTests(NodeFixture node, ConsoleBrowser brow
         await Expect(page.GetByRole(AriaRole.Link, new() { Name = "6 hours" })).ToHaveAttributeAsync("aria-current", "true");
         await Expect(chart.Locator("figcaption")).ToHaveTextAsync("vibration: average of each 5 minutes, 301 readings");
         await Expect(chart.Locator("circle.point")).ToHaveCountAsync(times.Select(t => Math.Floor(t / 300)).Distinct().Count());
-        await SaveAsync(page, "device-chart-6h-390", close: false);
+        await browser.SaveAsync(output, page, "device-chart-6h-390", close: false);
 
         await page.GetByRole(AriaRole.Link, new() { Name = "15 min" }).FocusAsync();
         await page.Keyboard.PressAsync("Enter");
@@ -139,7 +139,7 @@ public sealed class DevicePageBrowserTests(NodeFixture node, ConsoleBrowser brow
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Last 15 minutes" })).ToBeVisibleAsync();
         // 15 readings were sent within the last 15 minutes, the oldest 30 s from its start when the test began.
         await Expect(chart.Locator("figcaption")).ToHaveTextAsync(new Regex("^vibration: 1[45] readings$"));
-        await SaveAsync(page, "device-chart-15m-390");
+        await browser.SaveAsync(output, page, "device-chart-15m-390");
     }
 
     [Fact]
@@ -148,7 +148,7 @@ public sealed class DevicePageBrowserTests(NodeFixture node, ConsoleBrowser brow
         var page = await browser.NewPageAsync(BaseUrl, colorScheme: ColorScheme.Dark);
         await ConsolePages.RefreshOnlyHourlyAsync(page);
         await SendCommandAndAnswerAsync(page);
-        await SaveAsync(page, "device-command-dark");
+        await browser.SaveAsync(output, page, "device-command-dark");
     }
 
     [Fact]
@@ -163,7 +163,7 @@ public sealed class DevicePageBrowserTests(NodeFixture node, ConsoleBrowser brow
         });
         await SendCommandAndAnswerAsync(page);
         Assert.True(streams > 0, "the page opened no event stream");
-        await SaveAsync(page, "device-command-no-stream-390");
+        await browser.SaveAsync(output, page, "device-command-no-stream-390");
     }
 
     /// <summary>
@@ -217,7 +217,7 @@ public sealed class DevicePageBrowserTests(NodeFixture node, ConsoleBrowser brow
         await Expect(page.Locator("#banner")).ToContainTextAsync("The parameters are not JSON");
         await Expect(page.GetByLabel("Parameters (JSON object, optional)")).ToBeFocusedAsync();
         Assert.Empty((await api.GetJsonAsync($"/api/v1/devices/{deviceId}/commands")).Items("commands"));
-        await SaveAsync(page, "device-command-refused-dark-390");
+        await browser.SaveAsync(output, page, "device-command-refused-dark-390");
     }
 
     internal static async Task PublishReadingAsync(TestMqttClient device, string deviceId, string sensorType, double value, double timestamp)
@@ -226,14 +226,5 @@ public sealed class DevicePageBrowserTests(NodeFixture node, ConsoleBrowser brow
             $$"""{"value":{{value:R}},"unit":"unit-x","quality":"good","timestamp":{{timestamp:R}}}""");
         var ack = await device.PublishAsync($"iot/devices/data/{deviceId}/{sensorType}", payload, qos: 1);
         Assert.True(ack.IsSuccess, $"{ack.ReasonCode} {ack.ReasonString}");
-    }
-
-    private async Task SaveAsync(IPage page, string name, bool close = true)
-    {
-        output.WriteLine($"screenshot: {await browser.ScreenshotAsync(page, name)}");
-        if (close)
-        {
-            await page.Context.CloseAsync();
-        }
     }
 }

@@ -26,7 +26,7 @@ public sealed class FleetLiveBrowserTests(NodeFixture node, ConsoleBrowser brows
         Assert.True(await chart.Locator("circle.point").CountAsync() >= 1, "the chart has no sample");
         await Expect(page.Locator("#live-status")).ToHaveTextAsync("Live: the counts follow devices coming online and going offline.");
         await Expect(page.Locator("#banner")).ToBeHiddenAsync();
-        await SaveAsync(page, "fleet-online-chart-390");
+        await browser.SaveAsync(output, page, "fleet-online-chart-390");
     }
 
     [Fact]
@@ -45,7 +45,7 @@ public sealed class FleetLiveBrowserTests(NodeFixture node, ConsoleBrowser brows
         var row = page.GetByRole(AriaRole.Row).Filter(new() { Has = page.GetByRole(AriaRole.Link, new() { Name = type }) });
         await Expect(row).ToContainTextAsync($"{type}100", new() { Timeout = 10_000 });
         Assert.True(await page.EvaluateAsync<bool>("() => window.sameDocument === true"), "the page was reloaded");
-        await SaveAsync(page, "fleet-live-registered");
+        await browser.SaveAsync(output, page, "fleet-live-registered");
     }
 
     [Fact]
@@ -71,13 +71,7 @@ public sealed class FleetLiveBrowserTests(NodeFixture node, ConsoleBrowser brows
 
             await Expect(row).ToContainTextAsync("offline", new() { Timeout = 10_000 });
             Assert.True(await page.EvaluateAsync<bool>("() => window.sameDocument === true"), "the page was reloaded");
-            await SaveAsync(page, "devices-live-offline");
+            await browser.SaveAsync(output, page, "devices-live-offline");
         }
-    }
-
-    private async Task SaveAsync(IPage page, string name)
-    {
-        output.WriteLine($"screenshot: {await browser.ScreenshotAsync(page, name)}");
-        await page.Context.CloseAsync();
     }
 }

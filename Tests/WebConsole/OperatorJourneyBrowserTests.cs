@@ -65,7 +65,7 @@ public sealed class OperatorJourneyBrowserTests(OperatorJourneyBrowserTests.Node
             await Expect(offlineTile).ToHaveTextAsync("1");
             await Expect(page.Locator("li.tile.severity-high .count")).ToHaveTextAsync("1");
             await Expect(page.GetByRole(AriaRole.Region, new() { Name = "Registered offline devices, silent longest first" })).ToContainTextAsync(Lost);
-            await SaveAsync(page, "console-fleet", close: false);
+            await browser.SaveAsync(output, page, "console-fleet", close: false);
 
             await page.GetByRole(AriaRole.Link, new() { Name = "Devices", Exact = true }).ClickAsync();
             await page.GetByLabel("Status").SelectOptionAsync("offline");
@@ -98,7 +98,7 @@ public sealed class OperatorJourneyBrowserTests(OperatorJourneyBrowserTests.Node
             await page.GetByRole(AriaRole.Button, new() { Name = "Acknowledge the high alert of rule temperature>80" }).ClickAsync();
             await Expect(page.Locator("section[aria-labelledby='device-alerts']")).ToContainTextAsync($"by {NodeFixture.OperatorName}");
             await Expect(page.Locator("#banner")).ToBeHiddenAsync();
-            await SaveAsync(page, "console-device");
+            await browser.SaveAsync(output, page, "console-device");
         }
         finally
         {
@@ -121,14 +121,5 @@ public sealed class OperatorJourneyBrowserTests(OperatorJourneyBrowserTests.Node
     {
         var ack = await client.PublishAsync(topic, payload, qos: 1);
         Assert.True(ack.IsSuccess, $"{topic}: {ack.ReasonCode} {ack.ReasonString}");
-    }
-
-    private async Task SaveAsync(IPage page, string name, bool close = true)
-    {
-        output.WriteLine($"screenshot: {await browser.ScreenshotAsync(page, name)}");
-        if (close)
-        {
-            await page.Context.CloseAsync();
-        }
     }
 }

@@ -13,4 +13,7 @@ public static class ErrorCodes
     public const string PayloadTooLarge = "payload_too_large";
     public const string UnknownRoute = "unknown_route";
     public const string InternalError = "internal_error";
+
+    /// <summary>HTTP only: a change made on a condition (<c>If-Match</c>) that no longer holds.</summary>
+    public const string PreconditionFailed = "precondition_failed";
 }

@@ -18,10 +18,13 @@ public interface IAlertRulesGrain : IGrainWithStringKey
 
     /// <summary>
     /// Replaces the rules (operators only), checked as at start-up. Returns once every subscribed silo has the new
-    /// rules, so that they apply to the next reading.
+    /// rules, so that they apply to the next reading. With <paramref name="expectedVersion"/>, only if the rules in force
+    /// are still that version (else <see cref="ErrorCodes.PreconditionFailed"/>), so that an operator's edit never
+    /// silently replaces another's made meanwhile.
     /// </summary>
     [Alias("set")]
-    Task<AlertRulesOutcome> SetRules(IReadOnlyList<AlertRule> rules, Caller caller, CancellationToken cancellationToken = default);
+    Task<AlertRulesOutcome> SetRules(
+        IReadOnlyList<AlertRule> rules, Caller caller, long? expectedVersion = null, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Subscribes (or renews) <paramref name="silo"/>'s cache to rule changes; returns the rules in force, so that a

@@ -28,6 +28,7 @@ public static class ApiProblems
         ErrorCodes.Forbidden => StatusCodes.Status403Forbidden,
         ErrorCodes.NotRegistered or ErrorCodes.UnknownRoute or NotFound => StatusCodes.Status404NotFound,
         ErrorCodes.AlreadyRegistered => StatusCodes.Status409Conflict,
+        ErrorCodes.PreconditionFailed => StatusCodes.Status412PreconditionFailed,
         ErrorCodes.PayloadTooLarge => StatusCodes.Status413PayloadTooLarge,
         ErrorCodes.RateLimited => StatusCodes.Status429TooManyRequests,
         Unavailable => StatusCodes.Status503ServiceUnavailable,

@@ -13,7 +13,7 @@ public sealed class AlertHandlers(IGrainFactory grains, IAlertReader alerts)
             return MessageResult.Refused(ErrorCodes.ValidationFailed, error);
         }
 
-        var outcome = await RulesGrain.SetRules(rules, context.Caller, context.CancellationToken);
+        var outcome = await RulesGrain.SetRules(rules, context.Caller, cancellationToken: context.CancellationToken);
         return outcome.Result.IsOk
             ? MessageResult.Accepted(Payloads.AlertRules(outcome.Rules!))
             : MessageResult.Refused(outcome.Result.ErrorCode!, outcome.Result.Message ?? outcome.Result.ErrorCode!);

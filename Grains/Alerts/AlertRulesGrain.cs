@@ -39,11 +39,20 @@ public sealed partial class AlertRulesGrain(
         return Task.FromResult(Rules);
     }
 
-    public async Task<AlertRulesOutcome> SetRules(IReadOnlyList<AlertRule> rules, Caller caller, CancellationToken cancellationToken)
+    public async Task<AlertRulesOutcome> SetRules(IReadOnlyList<AlertRule> rules, Caller caller, long? expectedVersion, CancellationToken cancellationToken)
     {
         if (!caller.IsOperator)
         {
             return new AlertRulesOutcome(DeviceResult.Refused(ErrorCodes.Forbidden, "only operators may change the alert rules"), null);
+        }
+
+        if (expectedVersion is { } expected && expected != Rules.Version)
+        {
+            return new AlertRulesOutcome(
+                DeviceResult.Refused(
+                    ErrorCodes.PreconditionFailed,
+                    $"the rules were changed since version {expected}: version {Rules.Version} is in force; read them again"),
+                Rules);
         }
 
         if (!AlertRuleValidation.TryAccept(rules, "rules", out var accepted, out var problems))

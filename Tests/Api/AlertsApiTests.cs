@@ -52,6 +52,47 @@ public sealed class AlertsApiTests(NodeFixture node)
         }
     }
 
+    [Fact]
+    public async Task A_change_made_on_if_match_applies_only_over_the_version_read()
+    {
+        const string Rules = """{"rules":[{"sensor_type":"temperature","operator":">","threshold":80,"severity":"high"}]}""";
+        var before = await RulesGrain.GetRules();
+        using var api = new ApiClient(node.HttpPort, NodeFixture.OperatorKey);
+        try
+        {
+            using var read = await api.GetAsync("/api/v1/alert-rules");
+            var etag = read.Headers.ETag?.ToString();
+            Assert.Equal($"\"{before.Version}\"", etag);
+
+            using var first = await PutIfMatchAsync(api, Rules, etag!);
+            Assert.Equal(before.Version + 1, (await ApiClient.OkJsonAsync(first)).GetProperty("version").GetInt64());
+            Assert.Equal($"\"{before.Version + 1}\"", first.Headers.ETag?.ToString());
+
+            using var stale = await PutIfMatchAsync(api, Rules, etag!);
+            var conflict = await ApiClient.AssertProblemAsync(stale, HttpStatusCode.PreconditionFailed, ErrorCodes.PreconditionFailed);
+            Assert.Contains($"version {before.Version + 1} is in force", conflict.Text("detail"));
+            Assert.Equal($"\"{before.Version + 1}\"", stale.Headers.ETag?.ToString());
+            Assert.Equal(before.Version + 1, (await RulesGrain.GetRules()).Version);
+
+            using var weak = await PutIfMatchAsync(api, Rules, $"W/\"{before.Version + 1}\"");
+            await ApiClient.AssertProblemAsync(weak, HttpStatusCode.BadRequest, ErrorCodes.ValidationFailed);
+
+            using var any = await PutIfMatchAsync(api, Rules, "*");
+            Assert.Equal(before.Version + 2, (await ApiClient.OkJsonAsync(any)).GetProperty("version").GetInt64());
+        }
+        finally
+        {
+            await RulesGrain.SetRules(before.Rules, Caller.Operator(NodeFixture.OperatorName));
+        }
+    }
+
+    private static Task<HttpResponseMessage> PutIfMatchAsync(ApiClient api, string json, string ifMatch)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Put, "/api/v1/alert-rules") { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        return api.Http.SendAsync(request);
+    }
+
     [Theory]
     [InlineData("""{"rules":[{"sensor_type":"temperature","operator":">","severity":"high"}]}""", "'rules[0].threshold' is required")]
     [InlineData("""{"rules":{}}""", "'rules' must be an array")]

@@ -77,6 +77,45 @@ public sealed class AlertRulesBrowserTests(NodeFixture node, ConsoleBrowser brow
         }
     }
 
+    [Fact]
+    public async Task Rules_saved_by_someone_else_during_an_edit_are_not_replaced_unknowingly()
+    {
+        using var api = new ApiClient(node.HttpPort, NodeFixture.OperatorKey);
+        var original = await api.GetJsonAsync("/api/v1/alert-rules");
+        try
+        {
+            var page = await browser.NewPageAsync(BaseUrl);
+            await ConsolePages.RefreshOnlyHourlyAsync(page);
+            await page.GotoAsync("/alerts");
+            await ConsoleBrowserTests.SignInAsync(page, NodeFixture.OperatorKey);
+            await page.GetByRole(AriaRole.Button, new() { Name = "Edit the rules" }).ClickAsync();
+            await page.Locator("fieldset.rule").First.GetByLabel("Threshold", new() { Exact = true }).FillAsync("81");
+
+            // Another operator saves meanwhile (the page reads the rules only hourly here, so only the save can tell).
+            var theirs = JsonNode.Parse(original.GetProperty("rules").GetRawText())!.AsArray();
+            theirs.Add(new JsonObject { ["id"] = "theirs", ["sensor_type"] = "co2", ["operator"] = ">", ["threshold"] = 1500, ["severity"] = "low" });
+            await PutRulesAsync(api, theirs);
+
+            await page.GetByRole(AriaRole.Button, new() { Name = "Save the rules" }).ClickAsync();
+            await Expect(page.Locator("#banner")).ToContainTextAsync("(412)");
+            await Expect(page.Locator(".rules-editor .message")).ToContainTextAsync("someone saved other rules meanwhile");
+            Assert.Contains((await api.GetJsonAsync("/api/v1/alert-rules")).GetProperty("rules").EnumerateArray(), r => r.GetProperty("id").GetString() == "theirs");
+            await browser.SaveAsync(output, page, "alert-rules-conflict", close: false);
+
+            // Saving again, knowingly, replaces theirs with the draft, which the refusal kept.
+            await page.GetByRole(AriaRole.Button, new() { Name = "Save the rules" }).ClickAsync();
+            await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync(new Regex("^Saved the alert rules: version \\d+ is in force\\.$"));
+            var inForce = await api.GetJsonAsync("/api/v1/alert-rules");
+            Assert.DoesNotContain(inForce.GetProperty("rules").EnumerateArray(), r => r.GetProperty("id").GetString() == "theirs");
+            Assert.Equal(81, inForce.GetProperty("rules")[0].GetProperty("threshold").GetDouble());
+            await page.Context.CloseAsync();
+        }
+        finally
+        {
+            await PutRulesAsync(api, JsonNode.Parse(original.GetProperty("rules").GetRawText())!.AsArray());
+        }
+    }
+
     private static async Task PutRulesAsync(ApiClient api, JsonArray rules)
     {
         using var response = await api.PutJsonAsync("/api/v1/alert-rules", new JsonObject { ["rules"] = rules.DeepClone() }.ToJsonString());

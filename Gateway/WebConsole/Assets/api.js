@@ -25,13 +25,13 @@ export function beginSignOut() {
 }
 
 /** Sends a request to the gateway; returns the JSON answer (null for 204), or throws an ApiError. */
-export async function api(path, { method = "GET", body } = {}) {
+export async function api(path, { method = "GET", body, headers = {} } = {}) {
   let response;
   try {
     response = await fetch(path, {
       method,
       credentials: "same-origin",
-      headers: body === undefined ? consoleHeaders : { ...consoleHeaders, "Content-Type": "application/json" },
+      headers: { ...consoleHeaders, ...(body === undefined ? {} : { "Content-Type": "application/json" }), ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {

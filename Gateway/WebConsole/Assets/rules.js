@@ -111,7 +111,12 @@ export function alertRules(notice) {
       save.disabled = true;
       refusal.textContent = "";
       try {
-        const saved = await api("/api/v1/alert-rules", { method: "PUT", body: { rules: [...list.children].map((fieldset) => fieldset.readRule()) } });
+        // Only over the version being edited: another operator's save meanwhile is refused (412), not silently replaced.
+        const saved = await api("/api/v1/alert-rules", {
+          method: "PUT",
+          headers: { "If-Match": `"${editor.version}"` },
+          body: { rules: [...list.children].map((fieldset) => fieldset.readRule()) },
+        });
         editor = null;
         inForce = saved;
         clearProblem();
@@ -119,9 +124,20 @@ export function alertRules(notice) {
         drawTable();
       } catch (error) {
         save.disabled = false;
+        showProblem(error);
+        if (error.status === 412) {
+          // Someone saved meanwhile: the draft stays, and saving again (now knowingly) replaces their rules.
+          const current = await api("/api/v1/alert-rules").catch(() => null);
+          if (current) {
+            inForce = current;
+            editor.version = current.version;
+          }
+          refusal.textContent = `Not saved: someone saved other rules meanwhile${current ? ` (version ${current.version})` : ""}. Save again to replace them with yours, or Cancel to see theirs.`;
+          editor.changed.textContent = "";
+          return;
+        }
         // The banner gives the API's words; here the rule is named as its legend is (the API's rules[0] is rule 1).
         refusal.textContent = error.message.replace(/'rules\[(\d+)\]\./g, (_, index) => `rule ${Number(index) + 1}: '`);
-        showProblem(error);
       }
     });
     notice.textContent = "";
@@ -136,7 +152,7 @@ export function alertRules(notice) {
     if (!editor) {
       if (changedSince) drawTable();
     } else if (rules.version !== editor.version) {
-      editor.changed.textContent = `The rules were changed elsewhere while you edited (now version ${rules.version}); saving replaces them with yours.`;
+      editor.changed.textContent = `The rules were changed elsewhere while you edited (now version ${rules.version}): Save will say so before it replaces them.`;
     }
   };
 

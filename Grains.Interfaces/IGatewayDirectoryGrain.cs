@@ -35,10 +35,24 @@ public interface IGatewayDirectoryGrain : IGrainWithIntegerKey
 /// subscribers alone): a gateway that is not the one publishing an event to the broker is sent it for its streams only
 /// (<see cref="IGatewayObserver.Streamed"/>). With an embedded broker, streams count in <see cref="Interest"/>.
 /// </param>
+/// <param name="WatchedDevices">
+/// The devices whose readings its operators' open event streams carry (a device page each): each of their readings is
+/// sent to it for its streams (<see cref="IGatewayObserver.Streamed"/>), rather than every reading of the fleet.
+/// </param>
 [GenerateSerializer, Immutable, Alias("iot.gateway-registration")]
 public sealed record GatewayRegistration(
     [property: Id(0)] string Id,
     [property: Id(1)] IGatewayObserver Observer,
     [property: Id(2)] FleetInterest Interest,
     [property: Id(3)] string? SharedBroker = null,
-    [property: Id(4)] FleetInterest StreamInterest = FleetInterest.None);
+    [property: Id(4)] FleetInterest StreamInterest = FleetInterest.None,
+    [property: Id(5)] IReadOnlyList<string>? WatchedDevices = null)
+{
+    /// <summary>Equal when every part is, the watched devices by their ids in order (each renewal carries a new list).</summary>
+    public bool Equals(GatewayRegistration? other) =>
+        other is not null && Id == other.Id && Equals(Observer, other.Observer) && Interest == other.Interest
+        && SharedBroker == other.SharedBroker && StreamInterest == other.StreamInterest
+        && (WatchedDevices ?? []).SequenceEqual(other.WatchedDevices ?? []);
+
+    public override int GetHashCode() => HashCode.Combine(Id, Interest, SharedBroker, StreamInterest, WatchedDevices?.Count ?? 0);
+}

@@ -118,8 +118,8 @@ public sealed partial class GatewayRegistrar(
     }
 
     private GatewayRegistration Registration() => identity.SharedBroker is null
-        ? new(identity.Id, _reference!, interest.Current)
-        : new(identity.Id, _reference!, interest.Subscribers, identity.SharedBroker, interest.Streams);
+        ? new(identity.Id, _reference!, interest.Current, WatchedDevices: interest.WatchedDevices)
+        : new(identity.Id, _reference!, interest.Subscribers, identity.SharedBroker, interest.Streams, interest.WatchedDevices);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway {GatewayId} could not register in the gateway directory; device grains cannot reach it until it does (trying again every {PeriodSeconds} s)")]
     private partial void LogRegisterFailed(Exception exception, string gatewayId, double periodSeconds);

@@ -29,8 +29,11 @@ public sealed class LiveEventStream : IDisposable
     /// <summary>The device whose readings this stream carries; none without it.</summary>
     public string? DeviceId { get; }
 
-    /// <summary>The fleet namespaces this stream needs this gateway to receive.</summary>
-    public FleetInterest Interest => DeviceId is null ? FleetInterest.Events | FleetInterest.Alerts : FleetInterest.All;
+    /// <summary>
+    /// The fleet namespaces this stream needs this gateway to receive; a device's readings are asked for by the device
+    /// alone (<see cref="Transport.SubscriptionInterest.WatchedDevices"/>), not as every reading of the fleet.
+    /// </summary>
+    public FleetInterest Interest => FleetInterest.Events | FleetInterest.Alerts;
 
     public ChannelReader<byte[]> Frames => _frames.Reader;
 

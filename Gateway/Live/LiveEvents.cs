@@ -49,7 +49,7 @@ public sealed class LiveEvents(SubscriptionInterest interest, GatewayMetrics met
             _byOperator[operatorName] = ofOperator + 1;
         }
 
-        interest.StreamOpened(stream.Interest);
+        interest.StreamOpened(stream.Interest, stream.DeviceId);
         metrics.EventStreamOpened();
         return stream;
     }
@@ -76,7 +76,7 @@ public sealed class LiveEvents(SubscriptionInterest interest, GatewayMetrics met
             }
         }
 
-        interest.StreamClosed(stream.Interest);
+        interest.StreamClosed(stream.Interest, stream.DeviceId);
         metrics.EventStreamClosed();
     }
 

@@ -18,6 +18,8 @@ public sealed class SubscriptionInterest
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, FleetInterest>> _byClient = new(StringComparer.Ordinal);
     private readonly int[] _subscriptions = new int[Kinds.Length];
     private readonly int[] _streams = new int[Kinds.Length];
+    private readonly Dictionary<string, int> _watchedDevices = new(StringComparer.Ordinal);
+    private volatile string[] _watched = [];
     private int _subscribedToAnalytics;
 
     /// <summary>Raised when a namespace gains its first subscription or loses its last (<see cref="Current"/> changed).</summary>
@@ -61,9 +63,26 @@ public sealed class SubscriptionInterest
     /// An event stream opened: this gateway wants <paramref name="kinds"/> until <see cref="StreamClosed"/> with the same
     /// kinds. It is not an MQTT subscription: <see cref="MayReceiveAnalytics"/> does not count it.
     /// </summary>
-    public void StreamOpened(FleetInterest kinds) => Count(_streams, kinds, +1);
+    public void StreamOpened(FleetInterest kinds, string? deviceId = null)
+    {
+        Count(_streams, kinds, +1);
+        if (deviceId is not null)
+        {
+            Watch(deviceId, +1);
+        }
+    }
 
-    public void StreamClosed(FleetInterest kinds) => Count(_streams, kinds, -1);
+    public void StreamClosed(FleetInterest kinds, string? deviceId = null)
+    {
+        Count(_streams, kinds, -1);
+        if (deviceId is not null)
+        {
+            Watch(deviceId, -1);
+        }
+    }
+
+    /// <summary>The devices whose readings open event streams here carry (sorted), which the cluster sends this gateway.</summary>
+    public IReadOnlyList<string> WatchedDevices => _watched;
 
     /// <summary>
     /// True when some MQTT subscription may match an <c>analytics/...</c> topic: a reading is published to the broker
@@ -121,6 +140,34 @@ public sealed class SubscriptionInterest
         }
 
         Count(_subscriptions, kinds, delta);
+    }
+
+    private void Watch(string deviceId, int delta)
+    {
+        bool changed;
+        lock (_watchedDevices)
+        {
+            var count = _watchedDevices.GetValueOrDefault(deviceId) + delta;
+            changed = count == 0 || (count == 1 && delta > 0);
+            if (count <= 0)
+            {
+                _watchedDevices.Remove(deviceId);
+            }
+            else
+            {
+                _watchedDevices[deviceId] = count;
+            }
+
+            if (changed)
+            {
+                _watched = [.. _watchedDevices.Keys.Order(StringComparer.Ordinal)];
+            }
+        }
+
+        if (changed)
+        {
+            Changed?.Invoke();
+        }
     }
 
     private static FleetInterest Of(int[] counts)

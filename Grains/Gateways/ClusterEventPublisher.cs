@@ -16,11 +16,20 @@ public sealed class ClusterEventPublisher(ClusterGateways gateways, ILocalGatewa
 {
     private readonly string? _localId = local?.Id;
     private readonly string? _localBroker = local?.SharedBroker;
-    private volatile Recipients _recipients = new([], Chosen.None, Chosen.None, Chosen.None);
+    private volatile Recipients _recipients = new([], Chosen.None, Chosen.None, Chosen.None, Watchers.None);
 
     public ValueTask ReadingRecorded(SensorReading reading, CancellationToken cancellationToken)
     {
         Notify(FleetInterest.Analytics, reading, static (g, m) => g.ReadingRecorded(m), static m => new StreamedEvent(Reading: m));
+        if (RecipientsNow().Watching.Of(reading.DeviceId) is { } watching)
+        {
+            var fleetEvent = new StreamedEvent(Reading: reading);
+            foreach (var observer in watching)
+            {
+                observer.Streamed(fleetEvent).Ignore();
+            }
+        }
+
         return local?.ReadingRecorded(reading, cancellationToken) ?? ValueTask.CompletedTask;
     }
 
@@ -80,7 +89,9 @@ public sealed class ClusterEventPublisher(ClusterGateways gateways, ILocalGatewa
         var recipients = _recipients;
         if (recipients.Directory != current)
         {
-            recipients = new Recipients(current, Choose(current, FleetInterest.Analytics), Choose(current, FleetInterest.Events), Choose(current, FleetInterest.Alerts));
+            var analytics = Choose(current, FleetInterest.Analytics);
+            recipients = new Recipients(
+                current, analytics, Choose(current, FleetInterest.Events), Choose(current, FleetInterest.Alerts), WatchersOf(current, analytics));
             _recipients = recipients;
         }
 
@@ -123,13 +134,49 @@ public sealed class ClusterEventPublisher(ClusterGateways gateways, ILocalGatewa
         return new Chosen([.. publishers], streamsOnly);
     }
 
+    /// <summary>
+    /// The gateways whose event streams watch a device, by device, but for this silo's co-hosted gateway (it has every
+    /// event) and those already sent every reading.
+    /// </summary>
+    private Watchers WatchersOf(ImmutableArray<GatewayRegistration> directory, Chosen analytics)
+    {
+        var sentEveryReading = new HashSet<IGatewayObserver>([.. analytics.Publishers, .. analytics.StreamsOnly]);
+        var byDevice = new Dictionary<string, List<IGatewayObserver>>(StringComparer.Ordinal);
+        foreach (var gateway in directory)
+        {
+            if (gateway.Id == _localId || gateway.WatchedDevices is not { Count: > 0 } devices || sentEveryReading.Contains(gateway.Observer))
+            {
+                continue;
+            }
+
+            foreach (var deviceId in devices)
+            {
+                if (!byDevice.TryGetValue(deviceId, out var observers))
+                {
+                    byDevice[deviceId] = observers = [];
+                }
+
+                observers.Add(gateway.Observer);
+            }
+        }
+
+        return byDevice.Count == 0 ? Watchers.None : new Watchers(byDevice.ToDictionary(e => e.Key, e => e.Value.ToArray(), StringComparer.Ordinal));
+    }
+
+    private sealed record Watchers(Dictionary<string, IGatewayObserver[]> ByDevice)
+    {
+        public static readonly Watchers None = new(new Dictionary<string, IGatewayObserver[]>(StringComparer.Ordinal));
+
+        public IGatewayObserver[]? Of(string deviceId) => ByDevice.Count == 0 ? null : ByDevice.GetValueOrDefault(deviceId);
+    }
+
     /// <summary>The gateways sent one kind of event: to publish (to their broker and their streams), or for their streams only.</summary>
     private sealed record Chosen(IGatewayObserver[] Publishers, IGatewayObserver[] StreamsOnly)
     {
         public static readonly Chosen None = new([], []);
     }
 
-    private sealed record Recipients(ImmutableArray<GatewayRegistration> Directory, Chosen Analytics, Chosen Events, Chosen Alerts)
+    private sealed record Recipients(ImmutableArray<GatewayRegistration> Directory, Chosen Analytics, Chosen Events, Chosen Alerts, Watchers Watching)
     {
         public Chosen Of(FleetInterest kind) => kind switch
         {

@@ -130,10 +130,12 @@ public sealed class EventsApiTests(EventStreamNodeFixture node) : IClassFixture<
             Assert.Equal(FleetInterest.Events | FleetInterest.Alerts, Interest.Current);
             await using (var page = await EventStreamClient.OpenAsync(node.HttpPort, NodeFixture.OperatorKey, "/api/v1/events?device_id=some-device"))
             {
-                Assert.Equal(FleetInterest.All, Interest.Current);
+                // A device page asks for its device's readings, not for every reading of the fleet.
+                Assert.Equal(FleetInterest.Events | FleetInterest.Alerts, Interest.Current);
+                Assert.Equal(["some-device"], Interest.WatchedDevices);
             }
 
-            await Eventually.TrueAsync(() => Interest.Current == (FleetInterest.Events | FleetInterest.Alerts), "the device stream's interest is dropped");
+            await Eventually.TrueAsync(() => Interest.WatchedDevices.Count == 0, "the device stream's device is dropped");
         }
 
         await Eventually.TrueAsync(() => Interest.Current == FleetInterest.None, "the last stream's interest is dropped");

@@ -96,13 +96,16 @@ public sealed class LiveEventsTests
         var fleet = Open(events);
         Assert.Equal(FleetInterest.Events | FleetInterest.Alerts, _interest.Current);
         var page = Open(events, "d1");
-        Assert.Equal(FleetInterest.All, _interest.Current);
+        // A device's stream watches that device: the cluster sends its readings, not every reading of the fleet.
+        Assert.Equal(FleetInterest.Events | FleetInterest.Alerts, _interest.Current);
+        Assert.Equal(["d1"], _interest.WatchedDevices);
         Assert.True(events.WantsReadingsOf("d1"));
         Assert.False(events.WantsReadingsOf("d2"));
         // Readings are published to the broker only for an MQTT subscription, not for a stream.
         Assert.False(_interest.MayReceiveAnalytics);
         page.Dispose();
         Assert.Equal(FleetInterest.Events | FleetInterest.Alerts, _interest.Current);
+        Assert.Empty(_interest.WatchedDevices);
         Assert.False(events.WantsReadingsOf("d1"));
         fleet.Dispose();
         fleet.Dispose();

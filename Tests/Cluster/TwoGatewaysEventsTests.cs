@@ -35,4 +35,31 @@ public sealed class TwoGatewaysEventsTests(TwoGatewaysFixture cluster)
             gateways => gateways.Any(g => g.Id == cluster.GatewayAId && g.Interest == FleetInterest.None),
             "gateway A's interest dropped with its last stream");
     }
+
+    [Fact]
+    public async Task A_device_page_on_the_standalone_gateway_gets_that_devices_readings_from_the_other_gateway_and_no_others()
+    {
+        var (deviceId, token) = await NodeFixture.RegisterDeviceAsync(cluster.SiloB.MqttPort);
+        var (otherId, otherToken) = await NodeFixture.RegisterDeviceAsync(cluster.SiloB.MqttPort);
+        await using (var page = await EventStreamClient.OpenAsync(cluster.GatewayA.HttpPort, NodeFixture.OperatorKey, $"/api/v1/events?device_id={deviceId}"))
+        {
+            await cluster.WaitForGatewaysAsync(
+                gateways => gateways.Any(g => g.Id == cluster.GatewayAId && g.WatchedDevices is [var watched] && watched == deviceId
+                    && !g.Interest.HasFlag(FleetInterest.Analytics)),
+                "gateway A watching the device, not every reading");
+            await Task.Delay(TimeSpan.FromMilliseconds(500)); // the silo reads the directory every 200 ms
+
+            await using var device = await TestMqttClient.ConnectAsync(cluster.SiloB.MqttPort, deviceId, token);
+            await using var other = await TestMqttClient.ConnectAsync(cluster.SiloB.MqttPort, otherId, otherToken);
+            Assert.True((await other.PublishAsync($"iot/devices/data/{otherId}/humidity", """{"value":41}""")).IsSuccess);
+            Assert.True((await device.PublishAsync($"iot/devices/data/{deviceId}/humidity", """{"value":42}""")).IsSuccess);
+
+            Assert.Equal(42.0, (await page.WaitForAsync(LiveEventKinds.Reading, deviceId)).Json.GetProperty("value").GetDouble());
+            Assert.DoesNotContain(page.Received(), e => e.Event == LiveEventKinds.Reading && e.Json.Text("device_id") == otherId);
+        }
+
+        await cluster.WaitForGatewaysAsync(
+            gateways => gateways.Any(g => g.Id == cluster.GatewayAId && (g.WatchedDevices?.Count ?? 0) == 0),
+            "gateway A's watched device dropped with its stream");
+    }
 }

@@ -99,4 +99,25 @@ public sealed class SubscriptionInterestTests
         Assert.Equal((FleetInterest.Alerts, FleetInterest.None, FleetInterest.Alerts), (interest.Subscribers, interest.Streams, interest.Current));
         Assert.Equal(3, changes);
     }
+
+    [Fact]
+    public void A_device_stream_watches_its_device_until_its_last_stream_closes()
+    {
+        var interest = new SubscriptionInterest();
+        var changes = 0;
+        interest.Changed += () => changes++;
+
+        interest.StreamOpened(FleetInterest.Events | FleetInterest.Alerts, "dev-b");
+        interest.StreamOpened(FleetInterest.Events | FleetInterest.Alerts, "dev-a");
+        interest.StreamOpened(FleetInterest.Events | FleetInterest.Alerts, "dev-b");
+        Assert.Equal(["dev-a", "dev-b"], interest.WatchedDevices);
+        Assert.Equal(FleetInterest.Events | FleetInterest.Alerts, interest.Current);
+        Assert.Equal(3, changes); // the streams' kinds once, then each device's first stream
+
+        interest.StreamClosed(FleetInterest.Events | FleetInterest.Alerts, "dev-b");
+        Assert.Equal(["dev-a", "dev-b"], interest.WatchedDevices);
+        interest.StreamClosed(FleetInterest.Events | FleetInterest.Alerts, "dev-b");
+        Assert.Equal(["dev-a"], interest.WatchedDevices);
+        Assert.Equal(4, changes);
+    }
 }

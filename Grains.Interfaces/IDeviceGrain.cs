@@ -80,6 +80,13 @@ public interface IDeviceGrain : IGrainWithStringKey
     Task ConnectionClosed(bool clean, double closedAt, string? gateway = null, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// The gateway (with an embedded broker) left the cluster: if the device's connection was there, it died with it,
+    /// and the device goes offline (<c>connection_lost</c>) unless it was heard from through another gateway since.
+    /// </summary>
+    [OneWay, Alias("gateway-gone")]
+    Task GatewayGone(string gatewayId);
+
+    /// <summary>
     /// Puts the device's silence under the watch of the silo this grain is now active on, and records that in the
     /// catalog; called for the devices whose watching silo died.
     /// </summary>

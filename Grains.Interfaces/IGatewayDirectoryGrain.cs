@@ -19,6 +19,13 @@ public interface IGatewayDirectoryGrain : IGrainWithIntegerKey
     [Alias("unregister")]
     Task Unregister(string gatewayId);
 
+    /// <summary>
+    /// Whether the gateway unregistered lately (it stopped cleanly), as against expiring (it died): a stopping gateway's
+    /// devices reconnect elsewhere and are not marked offline, like its own closes (README "Presence").
+    /// </summary>
+    [Alias("left-cleanly"), ReadOnly]
+    Task<bool> LeftCleanly(string gatewayId);
+
     /// <summary>The gateways that renewed within the expiry.</summary>
     [Alias("gateways"), ReadOnly]
     Task<ImmutableArray<GatewayRegistration>> GetGateways();
@@ -35,6 +42,10 @@ public interface IGatewayDirectoryGrain : IGrainWithIntegerKey
 /// subscribers alone): a gateway that is not the one publishing an event to the broker is sent it for its streams only
 /// (<see cref="IGatewayObserver.Streamed"/>). With an embedded broker, streams count in <see cref="Interest"/>.
 /// </param>
+/// <param name="OfflineOnDisconnect">
+/// Whether its devices go offline when their connection closes (<c>Presence:OfflineOnDisconnect</c>, embedded broker):
+/// then they also go offline when the gateway dies with their connections.
+/// </param>
 /// <param name="WatchedDevices">
 /// The devices whose readings its operators' open event streams carry (a device page each): each of their readings is
 /// sent to it for its streams (<see cref="IGatewayObserver.Streamed"/>), rather than every reading of the fleet.
@@ -46,12 +57,13 @@ public sealed record GatewayRegistration(
     [property: Id(2)] FleetInterest Interest,
     [property: Id(3)] string? SharedBroker = null,
     [property: Id(4)] FleetInterest StreamInterest = FleetInterest.None,
-    [property: Id(5)] IReadOnlyList<string>? WatchedDevices = null)
+    [property: Id(5)] IReadOnlyList<string>? WatchedDevices = null,
+    [property: Id(6)] bool OfflineOnDisconnect = true)
 {
     /// <summary>Equal when every part is, the watched devices by their ids in order (each renewal carries a new list).</summary>
     public bool Equals(GatewayRegistration? other) =>
         other is not null && Id == other.Id && Equals(Observer, other.Observer) && Interest == other.Interest
-        && SharedBroker == other.SharedBroker && StreamInterest == other.StreamInterest
+        && SharedBroker == other.SharedBroker && StreamInterest == other.StreamInterest && OfflineOnDisconnect == other.OfflineOnDisconnect
         && (WatchedDevices ?? []).SequenceEqual(other.WatchedDevices ?? []);
 
     public override int GetHashCode() => HashCode.Combine(Id, Interest, SharedBroker, StreamInterest, WatchedDevices?.Count ?? 0);

@@ -27,10 +27,31 @@ public sealed partial class DeviceGrain
 
         if (gateway is not null && gateway == State.Gateway)
         {
+            _services.GatewayDevices.Moved(DeviceId, gateway, null);
             State.Gateway = null;
         }
 
         await GoOfflineAsync(clean ? ReasonDisconnected : ReasonConnectionLost, Now(), cancellationToken);
+        StopOfflineTimer();
+    }
+
+    public async Task GatewayGone(string gatewayId)
+    {
+        if (State.Gateway != gatewayId)
+        {
+            return; // heard from through another gateway since
+        }
+
+        _services.GatewayDevices.Moved(DeviceId, gatewayId, null);
+        State.Gateway = null;
+        if (!IsRegisteredOrLeave() || !State.Online)
+        {
+            WriteBehind();
+            return;
+        }
+
+        LogGatewayGone(DeviceId, gatewayId);
+        await GoOfflineAsync(ReasonConnectionLost, Now(), CancellationToken.None);
         StopOfflineTimer();
     }
 
@@ -56,6 +77,7 @@ public sealed partial class DeviceGrain
     {
         if (caller.Gateway is { } gateway && !caller.IsOperator && gateway != State.Gateway)
         {
+            _services.GatewayDevices.Moved(DeviceId, State.Gateway, gateway);
             State.Gateway = gateway;
             WriteBehind();
         }
@@ -183,4 +205,7 @@ public sealed partial class DeviceGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Device {DeviceId} could not be marked offline (its state could not be stored); trying again")]
     private partial void LogOfflineNotStored(Exception exception, string deviceId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Device {DeviceId} is offline: its gateway {GatewayId} left the cluster")]
+    private partial void LogGatewayGone(string deviceId, string gatewayId);
 }

@@ -68,6 +68,8 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
             _services.PresenceMetrics.CameOnline();
         }
 
+        _services.GatewayDevices.Moved(DeviceId, null, State.Gateway);
+
         if (State.Registered && State.Online)
         {
             // The previous activation's timer died with it; keep watching for silence, and let the catalog say who does.
@@ -86,6 +88,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        _services.GatewayDevices.Moved(DeviceId, State.Gateway, null);
         if (State.Online)
         {
             _services.PresenceMetrics.WentOffline(); // counted by the silo that activates it next
@@ -154,7 +157,9 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
         State.CreatedAt ??= at;
         State.UpdatedAt = at;
         State.RegisteredAt = now;
-        State.Gateway = caller.IsOperator ? State.Gateway : caller.Gateway ?? State.Gateway;
+        var gateway = caller.IsOperator ? State.Gateway : caller.Gateway ?? State.Gateway;
+        _services.GatewayDevices.Moved(DeviceId, State.Gateway, gateway);
+        State.Gateway = gateway;
         var presenceChange = MarkSeen(now, "registered");
 
         try
@@ -499,6 +504,7 @@ public sealed partial class DeviceGrain : Grain, IDeviceGrain, IRemindable
             }
         }
 
+        _services.GatewayDevices.Moved(DeviceId, State.Gateway, previous.Gateway);
         _state.State = previous;
     }
 

@@ -23,6 +23,7 @@ public sealed class DeviceGrainServices(
     IAlertStore alertStore,
     PresenceMetrics presenceMetrics,
     WriteBehindFlush writeBehindFlush,
+    Gateways.GatewayDevices gatewayDevices,
     TimeProvider clock,
     ILocalSiloDetails silo,
     IOptions<PresenceOptions> presence,
@@ -38,6 +39,9 @@ public sealed class DeviceGrainServices(
     public IDeviceEventPublisher Events { get; } = events;
 
     public IDeviceOutbound Outbound { get; } = outbound;
+
+    /// <summary>Which gateway holds each active device's connection, on this silo.</summary>
+    public Gateways.GatewayDevices GatewayDevices { get; } = gatewayDevices;
 
     /// <summary>Counts a state a command, config or firmware update reached, and records it in the audit.</summary>
     public ValueTask RecordTransitionAsync(LifecycleAuditEntry entry, CancellationToken cancellationToken)

@@ -29,6 +29,7 @@ public static class GrainsServiceCollectionExtensions
         services.AddSingleton<AlertRuleSubscription>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<AlertRuleSubscription>());
         services.AddOptions<Gateways.GatewayDirectoryOptions>().Bind(configuration.GetSection(Gateways.GatewayDirectoryOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Gateways.GatewayDevices>();
         services.AddSingleton<Gateways.ClusterGateways>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<Gateways.ClusterGateways>());
         services.AddOptions<Fleet.FleetOnlineOptions>().Bind(configuration.GetSection(Fleet.FleetOnlineOptions.Section)).ValidateDataAnnotations().ValidateOnStart();

@@ -18,6 +18,7 @@ public sealed partial class GatewayRegistrar(
     GatewayObserver observer,
     SubscriptionInterest interest,
     IOptions<GatewayIdentityOptions> options,
+    IOptions<DisconnectPresenceOptions> presence,
     TimeProvider clock,
     ILogger<GatewayRegistrar> logger) : BackgroundService
 {
@@ -118,7 +119,7 @@ public sealed partial class GatewayRegistrar(
     }
 
     private GatewayRegistration Registration() => identity.SharedBroker is null
-        ? new(identity.Id, _reference!, interest.Current, WatchedDevices: interest.WatchedDevices)
+        ? new(identity.Id, _reference!, interest.Current, WatchedDevices: interest.WatchedDevices, OfflineOnDisconnect: presence.Value.OfflineOnDisconnect)
         : new(identity.Id, _reference!, interest.Subscribers, identity.SharedBroker, interest.Streams, interest.WatchedDevices);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway {GatewayId} could not register in the gateway directory; device grains cannot reach it until it does (trying again every {PeriodSeconds} s)")]

@@ -18,6 +18,11 @@ public sealed partial class GatewayDirectoryGrain : Grain, IGatewayDirectoryGrai
     private readonly ILogger<GatewayDirectoryGrain> _logger;
     private readonly ObserverManager<string, IGatewayObserver> _observers;
     private readonly Dictionary<string, GatewayRegistration> _registrations = new(StringComparer.Ordinal);
+    private static readonly TimeSpan LeftCleanlyKept = TimeSpan.FromMinutes(5);
+    private const int MaxLeftCleanly = 1000;
+
+    private readonly Dictionary<string, DateTimeOffset> _leftCleanly = new(StringComparer.Ordinal);
+    private readonly TimeProvider _clock;
     private ImmutableArray<GatewayRegistration>? _gateways;
     private bool _unstored;
 
@@ -29,6 +34,7 @@ public sealed partial class GatewayDirectoryGrain : Grain, IGatewayDirectoryGrai
     {
         _state = state;
         _logger = logger;
+        _clock = clock;
         _observers = new(TimeSpan.FromSeconds(options.Value.ExpirySeconds), logger)
         {
             GetDateTime = () => clock.GetUtcNow().UtcDateTime,
@@ -64,11 +70,31 @@ public sealed partial class GatewayDirectoryGrain : Grain, IGatewayDirectoryGrai
 
     public async Task Unregister(string gatewayId)
     {
+        RememberLeftCleanly(gatewayId);
         _observers.Unsubscribe(gatewayId);
         _registrations.Remove(gatewayId);
         _gateways = null;
         _unstored = true;
         await StoreAsync();
+    }
+
+    public Task<bool> LeftCleanly(string gatewayId) => Task.FromResult(_leftCleanly.ContainsKey(gatewayId));
+
+    /// <summary>Kept for a few minutes (long past every silo's next read of the directory), at most a thousand.</summary>
+    private void RememberLeftCleanly(string gatewayId)
+    {
+        var now = _clock.GetUtcNow();
+        foreach (var id in _leftCleanly.Where(e => now - e.Value > LeftCleanlyKept).Select(e => e.Key).ToList())
+        {
+            _leftCleanly.Remove(id);
+        }
+
+        if (_leftCleanly.Count >= MaxLeftCleanly)
+        {
+            _leftCleanly.Clear();
+        }
+
+        _leftCleanly[gatewayId] = now;
     }
 
     public async Task<ImmutableArray<GatewayRegistration>> GetGateways()

@@ -26,7 +26,25 @@ public sealed class ClusterFaultTests(ProcessClusterFixture cluster, ITestOutput
     [Fact]
     public Task A_killed_gateway() => SurviveAsync(async () =>
     {
+        // A device that stays quiet and does not reconnect: its connection died with gateway-1, so it goes offline once
+        // gateway-1 expires from the directory, not after Presence:OfflineAfterSeconds (600) of silence.
+        var (quietId, quietToken) = await NodeFixture.RegisterDeviceAsync(Cluster.GatewayMqttPorts[0], $"quiet-{Guid.NewGuid():N}");
+        var quiet = await TestMqttClient.ConnectAsync(Cluster.GatewayMqttPorts[0], quietId, quietToken);
+        Assert.True((await quiet.PublishAsync($"iot/devices/heartbeat/{quietId}", "{}")).IsSuccess);
         await Cluster.KillAsync(ProcessClusterFixture.Gateway1);
+        var killedAt = Stopwatch.StartNew();
+        using (var api = new ApiClient(Cluster.ApiPort(2), ProcessClusterFixture.OperatorKey))
+        {
+            while ((await api.GetJsonAsync($"/api/v1/devices/{quietId}")).GetProperty("status").GetString() != "offline")
+            {
+                Assert.True(killedAt.Elapsed < TimeSpan.FromSeconds(30), $"{quietId}, connected through the killed gateway, is still online");
+                await Task.Delay(200);
+            }
+
+            Output.WriteLine($"the quiet device of the killed gateway was offline {killedAt.Elapsed.TotalSeconds:F1} s after the kill");
+        }
+
+        await quiet.DisposeAsync();
         return async devices =>
         {
             await WaitUntilServedAsync(devices, "after gateway-1 was killed, through gateway-2 alone");
@@ -64,6 +82,8 @@ public sealed class ClusterFaultTests(ProcessClusterFixture cluster, ITestOutput
 public abstract class ClusterFaults(ProcessClusterFixture cluster, ITestOutputHelper output)
 {
     protected ProcessClusterFixture Cluster { get; } = cluster;
+
+    protected ITestOutputHelper Output { get; } = output;
 
     private const int DeviceCount = 16;
 
@@ -136,7 +156,7 @@ public abstract class ClusterFaults(ProcessClusterFixture cluster, ITestOutputHe
             await Cluster.RestoreAsync();
         }
 
-        output.WriteLine(string.Join('\n', devices.Select(d =>
+        Output.WriteLine(string.Join('\n', devices.Select(d =>
             $"{d.DeviceId}: {d.Acknowledged.Count} acknowledged, {d.Refusals} refused, {d.Connections} connections, longest wait {d.LongestWait.TotalSeconds:0.0} s")));
         faultSeen?.Invoke(devices);
         AssertEveryAcknowledgedReadingStoredOnce(devices);

@@ -24,7 +24,7 @@ public sealed class GatewayDirectoryTests(ClusterFixture cluster)
         await directory.Unregister(staying.Id);
     }
 
-    private sealed class SilentGateway : IGatewayObserver
+    internal sealed class SilentGateway : IGatewayObserver
     {
         public Task SendCommand(CommandStatus command) => Task.CompletedTask;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Orleans.IoT.Tests.Api;
 using Orleans.IoT.Tests.EndToEnd;
@@ -74,6 +75,7 @@ public sealed class OperatorJourneyBrowserTests(OperatorJourneyBrowserTests.Node
             await page.GetByRole(AriaRole.Link, new() { Name = Lost }).ClickAsync();
 
             await Expect(page.GetByRole(AriaRole.Heading, new() { Name = Lost })).ToBeVisibleAsync();
+            await Expect(page.Locator("#live-status")).ToHaveTextAsync(new Regex("^Live: this page follows the device's"));
             await Expect(page.Locator(".facts")).ToContainTextAsync("offline");
             await Expect(page.Locator("figure[data-sensor='temperature'] circle.point")).ToHaveCountAsync(30);
 

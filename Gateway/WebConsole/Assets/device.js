@@ -3,6 +3,7 @@ import { deviceAlertsSection } from "./device-alerts.js";
 import { chosenRange, rangeChooser, sensorCharts } from "./device-charts.js";
 import { configSection } from "./device-config.js";
 import { firmwareSection } from "./device-firmware.js";
+import { liveEvents, liveStatusLine } from "./live.js";
 import { redrawOnChange } from "./redraw.js";
 import { clearProblem, h, main, poll, read, showProblem, statusBadge, table, when } from "./ui.js";
 
@@ -26,8 +27,9 @@ export function devicePage(session, deviceId) {
   const drawFacts = redrawOnChange(facts);
   const drawReadings = redrawOnChange(readings);
   const drawCommands = redrawOnChange(commands);
+  const liveStatus = liveStatusLine();
   main.replaceChildren(
-    h("p", {}, h("a", { href: "/devices" }, "← Devices")), h("h1", {}, deviceId), facts,
+    h("p", {}, h("a", { href: "/devices" }, "← Devices")), h("h1", {}, deviceId), liveStatus, facts,
     h("section", { "aria-labelledby": "latest" }, h("h2", { id: "latest" }, "Latest readings"), readings),
     h("section", { "aria-labelledby": "chart-range" }, h("h2", { id: "chart-range" }, range.heading), rangeChooser(range), charts),
     config.element,
@@ -86,7 +88,17 @@ export function devicePage(session, deviceId) {
       stop = poll(load, session.refresh_seconds);
     }, 500);
   }
-  followEvents(deviceId, refresh, session.refresh_seconds);
+  const changedHere = (event) => {
+    if (event.device_id === deviceId) refresh();
+  };
+  liveEvents(Object.fromEntries(["command", "config", "firmware", "alert", "reading", "presence"].map((kind) => [kind, changedHere])), {
+    status: liveStatus,
+    liveText: "Live: this page follows the device's readings, presence, commands, configuration, firmware and alerts.",
+    what: "the device",
+    refreshSeconds: session.refresh_seconds,
+    deviceId,
+    onOpen: refresh,
+  });
 }
 
 function percent(value) {
@@ -131,21 +143,3 @@ function commandSender(path, sent) {
   return form;
 }
 
-/**
- * Calls changed on each of the device's command, config, firmware, alert, reading and presence events. The browser reconnects a stream that
- * drops; one the gateway refuses (it is at its cap) is opened again after retrySeconds.
- */
-function followEvents(deviceId, changed, retrySeconds) {
-  const open = () => {
-    const events = new EventSource(`/api/v1/events?device_id=${encodeURIComponent(deviceId)}`);
-    for (const kind of ["command", "config", "firmware", "alert", "reading", "presence"]) {
-      events.addEventListener(kind, (event) => {
-        if (JSON.parse(event.data).device_id === deviceId) changed();
-      });
-    }
-    events.addEventListener("error", () => {
-      if (events.readyState === EventSource.CLOSED) window.setTimeout(open, retrySeconds * 1000);
-    });
-  };
-  open();
-}

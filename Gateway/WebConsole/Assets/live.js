@@ -12,9 +12,11 @@ export function liveStatusLine() {
  * stream has no history, so the page reads what it missed. EventSource reconnects by itself after a dropped stream,
  * not after a refusal (too many streams): the stream is opened again after refreshSeconds.
  */
-export function liveEvents(handlers, { status, liveText, what, refreshSeconds, onOpen }) {
+export function liveEvents(handlers, { status, liveText, what, refreshSeconds, onOpen, deviceId }) {
+  // With deviceId, the stream carries that device's readings too.
+  const path = deviceId === undefined ? "/api/v1/events" : `/api/v1/events?device_id=${encodeURIComponent(deviceId)}`;
   const open = () => {
-    const stream = new EventSource("/api/v1/events");
+    const stream = new EventSource(path);
     stream.addEventListener("open", () => {
       status.textContent = liveText;
       onOpen();
